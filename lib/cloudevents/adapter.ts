@@ -1,0 +1,119 @@
+import { HTTP, type CloudEvent } from 'cloudevents';
+import type { Request, Response, HttpFunction } from '@google-cloud/functions-framework';
+import { parseData, isEventType, type DataOf, type EventType } from '../contract/index.js';
+import { BadRequest, Transient, badRequest, badRequestBody } from './errors.js';
+import { receive, normaliseHeaders, mediaType } from './receive.js';
+import { installServerGuard, sendJson, tooLarge } from '../http/server-guard.js';
+import type { Logger } from '../log.js';
+
+/** A pure handler: an event in, the event the Broker should publish (or nothing) out. */
+export type EventHandler<K extends EventType> =
+  (event: CloudEvent<unknown>, data: DataOf<K>) => Promise<CloudEvent<unknown> | void> | CloudEvent<unknown> | void;
+
+export type EventHandlers = { [K in EventType]?: EventHandler<K> };
+
+/** A plain HTTP route (e.g. `POST /compute`, `GET /ping`), answered by a pure function too. */
+export interface RouteRequest { headers: Record<string, string>; body: string; query: Record<string, unknown> }
+export interface RouteReply { status: number; json?: unknown; text?: string }
+export type Route = (req: RouteRequest) => Promise<RouteReply> | RouteReply;
+
+export interface AppSpec {
+  name: string;
+  events: EventHandlers;
+  /** Keyed `METHOD /path`. */
+  routes?: Record<string, Route>;
+  /** Which field a body that is not even JSON is reported on, per route; CloudEvents use `data`. */
+  unparsableField?: Record<string, string>;
+  bodyLimit: number;
+  log: Logger;
+}
+
+const rawBody = (req: Request): string => {
+  if (req.rawBody) return req.rawBody.toString('utf8');
+  return typeof req.body === 'string' ? req.body : '';
+};
+
+function reply(res: Response, status: number, event?: CloudEvent<unknown>): void {
+  if (!event) {
+    res.status(status).end();
+    return;
+  }
+  const msg = HTTP.binary(event);
+  for (const [k, v] of Object.entries(msg.headers)) res.setHeader(k, String(v));
+  const body = typeof msg.body === 'string' || Buffer.isBuffer(msg.body) ? msg.body : JSON.stringify(msg.body ?? null);
+  res.status(status).send(body);
+}
+
+function failure(res: Response, log: Logger, e: unknown, ctx: Record<string, unknown>): void {
+  if (e instanceof BadRequest) {
+    log.warn({ ...ctx, status: 400, errors: e.errors }, 'rejected');
+    return sendJson(res, 400, badRequestBody(e));
+  }
+  if (e instanceof Transient) {
+    log.warn({ ...ctx, status: 503, err: e.message }, 'transient failure, the sender should retry');
+    return sendJson(res, 503, { error: e.message });
+  }
+  // Details of an unexpected failure stay in the log; the caller learns only that it may retry.
+  log.error({ ...ctx, status: 500, err: e instanceof Error ? e.stack : String(e) }, 'failed');
+  sendJson(res, 500, { error: 'internal error' });
+}
+
+/**
+ * Turns pure handlers into Knative's contract for one function: CloudEvents on POST (binary or
+ * structured), 200 + binary reply, 202 for nothing to reply, 400 naming the field, 413 past the
+ * body limit, 503/500 for what may pass later; `GET /healthz` for probes; extra plain routes.
+ */
+export function functionApp(spec: AppSpec): HttpFunction {
+  const { log, bodyLimit } = spec;
+  installServerGuard({
+    bodyLimit,
+    onUnparsableBody: (req) => {
+      const path = (req.url ?? '/').split('?')[0];
+      const field = spec.unparsableField?.[`${req.method} ${path}`] ?? 'data';
+      return { status: 400, body: badRequestBody(badRequest(field, 'request body is not valid JSON')) };
+    },
+  });
+  return async (req: Request, res: Response) => {
+    const key = `${req.method} ${req.path}`;
+    if (key === 'GET /healthz') {
+      res.status(200).type('text/plain').send('ok\n');
+      return;
+    }
+    const body = rawBody(req);
+    if (Buffer.byteLength(body) > bodyLimit) return sendJson(res, 413, tooLarge(bodyLimit));
+    const route = spec.routes?.[key];
+    if (route) {
+      try {
+        const out = await route({ headers: normaliseHeaders(req.headers), body, query: req.query });
+        if (out.json !== undefined) sendJson(res, out.status, out.json);
+        else res.status(out.status).type('text/plain').send(out.text ?? '');
+      } catch (e) {
+        failure(res, log, e, { route: key });
+      }
+      return;
+    }
+    if (req.method !== 'POST') {
+      const allowed = ['POST', ...Object.keys(spec.routes ?? {}).filter((r) => r.endsWith(` ${req.path}`)).map((r) => r.split(' ')[0])];
+      return sendJson(res, 405, { error: `method ${req.method} not allowed on ${req.path}` }, { allow: [...new Set(allowed)].join(', ') });
+    }
+    const started = Date.now();
+    let ctx: Record<string, unknown> = {};
+    try {
+      const event = receive(req.headers, body);
+      ctx = { id: event.id, type: event.type, source: event.source };
+      const handler = isEventType(event.type) ? spec.events[event.type] as EventHandler<EventType> | undefined : undefined;
+      if (!handler) {
+        throw badRequest('type', `${spec.name} does not handle events of type "${event.type}" (handles: ${Object.keys(spec.events).join(', ')})`);
+      }
+      const parsed = parseData(event.type as EventType, event.data);
+      if (!parsed.ok) throw new BadRequest(parsed.errors);
+      const out = await handler(event, parsed.value);
+      log.info({ ...ctx, status: out ? 200 : 202, reply: out ? { id: out.id, type: out.type } : undefined, ms: Date.now() - started }, 'handled');
+      reply(res, out ? 200 : 202, out ?? undefined);
+    } catch (e) {
+      failure(res, log, e, ctx);
+    }
+  };
+}
+
+export { mediaType };

@@ -1,0 +1,26 @@
+import type { FieldError } from '../contract/index.js';
+
+/** Input that can never succeed: answered 400 and never retried by the Broker. */
+export class BadRequest extends Error {
+  readonly status = 400;
+  constructor(readonly errors: FieldError[]) {
+    super(errors.map((e) => `${e.field}: ${e.message}`).join('; '));
+    this.name = 'BadRequest';
+  }
+}
+
+/** A failure that may pass later (database down): answered 503 so the Broker retries. */
+export class Transient extends Error {
+  readonly status = 503;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'Transient';
+  }
+}
+
+export const badRequest = (field: string, message: string): BadRequest => new BadRequest([{ field, message }]);
+
+/** The JSON body of every 400: `error` for people, `errors[].field` for programs. */
+export function badRequestBody(e: BadRequest): { error: string; errors: FieldError[] } {
+  return { error: e.message, errors: e.errors };
+}
