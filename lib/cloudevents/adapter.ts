@@ -69,7 +69,8 @@ export function functionApp(spec: AppSpec): HttpFunction {
     bodyLimit,
     onUnparsableBody: (req) => {
       const path = (req.url ?? '/').split('?')[0];
-      const field = spec.unparsableField?.[`${req.method} ${path}`] ?? 'data';
+      const structured = String(req.headers['content-type'] ?? '').toLowerCase().startsWith('application/cloudevents');
+      const field = spec.unparsableField?.[`${req.method} ${path}`] ?? (structured ? 'body' : 'data');
       return { status: 400, body: badRequestBody(badRequest(field, 'request body is not valid JSON')) };
     },
   });

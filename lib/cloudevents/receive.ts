@@ -19,7 +19,9 @@ export function normaliseHeaders(headers: Headers): Record<string, string> {
     let value = Array.isArray(v) ? v.join(', ') : v;
     if (key === 'content-type') {
       const [media, ...params] = value.split(';');
-      value = [media!.trim().toLowerCase(), ...params.map((p) => p.trim())].join('; ');
+      const m = media!.trim().toLowerCase();
+      // The SDK looks structured parsers up by the exact header; the body is already a string.
+      value = m.startsWith('application/cloudevents') ? m : [m, ...params.map((p) => p.trim())].join('; ');
     }
     out[key] = value;
   }
