@@ -34,7 +34,8 @@ export const CoinFlipRequested = z.strictObject({
 
 export const CoinFlipped = z.strictObject({
   heads_required: z.int().min(1).max(MAX_HEADS),
-  total_flips: z.int().min(1),
+  // For N near 50 the count can pass 2^53 (p ≈ 2%); it stays a whole number, rounded to a double.
+  total_flips: z.number().min(1).refine(Number.isInteger, 'must be a whole number'),
 });
 
 export const WorkersScaled = z.strictObject({

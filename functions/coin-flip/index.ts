@@ -1,0 +1,27 @@
+import { http } from '@google-cloud/functions-framework';
+import { functionApp } from '../../lib/cloudevents/adapter.js';
+import { COIN_FLIP_REQUESTED, coinFlipped } from '../../lib/contract/index.js';
+import { DEFAULT_BODY_LIMIT } from '../../lib/config.js';
+import { createLogger } from '../../lib/log.js';
+import { computeFlips } from './compute.js';
+import { parseComputeRequest } from './request.js';
+import { seededRandom } from './random.js';
+
+const log = createLogger('coin-flip');
+
+http('coin-flip', functionApp({
+  name: 'coin-flip',
+  log,
+  bodyLimit: DEFAULT_BODY_LIMIT,
+  // The framework's JSON parser rejects a broken body before the route runs.
+  unparsableField: { 'POST /compute': 'heads' },
+  routes: {
+    'POST /compute': (req) => ({ status: 200, json: computeFlips(parseComputeRequest(req), Math.random) }),
+  },
+  events: {
+    // Seeded by the event's identity, so a redelivered request gets the very same reply (id and
+    // data), and a duplicate in history never disagrees with the original.
+    [COIN_FLIP_REQUESTED]: (event, data) =>
+      coinFlipped(event, computeFlips(data.heads, seededRandom(`${event.source}\u0000${event.id}`))),
+  },
+}));
