@@ -1,0 +1,81 @@
+# Verbs over npm and kubectl; each target says what it runs. `make help` lists them.
+# Cluster targets need kubectl with a context pointing at a cluster with Knative Serving and
+# Eventing (docs/cluster.md); the rest need only Node 20.
+
+# Where the image goes: a registry you can push to, or kind.local for a kind cluster (the image is
+# loaded into kind, and Knative skips tag resolution for kind.local).
+REGISTRY ?= kind.local
+TAG ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo dev)
+IMAGE := $(REGISTRY)/pingpong:$(TAG)
+KIND_CLUSTER ?= kind
+NAMESPACE := pingpong
+# Broker ingress, port-forwarded by `make demo`; the path is /<namespace>/<broker>.
+BROKER_PORT ?= 8081
+# The Knative gateway: the local runtime's (npm start) or a cluster's kourier, port-forwarded.
+GATEWAY ?= http://localhost:8080
+COIN_FLIP_HOST ?= coin-flip.$(NAMESPACE).127.0.0.1.sslip.io
+# Secret values for the in-cluster PostgreSQL: written once, git-ignored (db/k8s/.gitignore).
+PG_ENV := db/k8s/postgres.env
+
+.PHONY: help install build test start bench images deploy undeploy demo watch load secrets
+
+help:
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
+
+install: ## npm ci
+	npm ci
+
+build: ## compile TypeScript to dist/
+	npm run build
+
+test: ## every test that needs no cluster
+	npm test
+
+start: ## run the manifests on this machine (local runtime + embedded PostgreSQL)
+	npm start
+
+bench: ## benchmarks and their report
+	npm run bench
+
+images: ## build the one image as $(REGISTRY)/pingpong:$(TAG); push it, or load it into kind
+	docker build -t $(IMAGE) .
+	if [ "$(REGISTRY)" = kind.local ]; then kind load docker-image $(IMAGE) --name $(KIND_CLUSTER); \
+	else docker push $(IMAGE); fi
+
+secrets: $(PG_ENV) ## write db/k8s/postgres.env with a random password (once)
+
+# Random hex from the kernel (no openssl needed); the password never leaves this file and the Secret.
+$(PG_ENV):
+	@umask 077; pw=$$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n'); \
+	printf 'POSTGRES_USER=pingpong\nPOSTGRES_PASSWORD=%s\nPOSTGRES_DB=pingpong\nDATABASE_URL=postgres://pingpong:%s@postgres.$(NAMESPACE).svc.cluster.local:5432/pingpong\n' "$$pw" "$$pw" > $@
+	@echo "wrote $@ (git-ignored)"
+
+# kubectl alone (no kustomize binary): render, swap the image named once in kustomization.yaml
+# for $(IMAGE), apply. The migrate Job is deleted first: its pod template is immutable.
+deploy: $(PG_ENV) ## kubectl apply -k . with the image set to $(IMAGE)
+	kubectl delete job pingpong-migrate -n $(NAMESPACE) --ignore-not-found
+	kubectl kustomize . | sed -E 's#^([[:space:]]*-?[[:space:]]*image: )pingpong(:[A-Za-z0-9._-]+)?$$#\1$(IMAGE)#' | kubectl apply -f -
+
+undeploy: $(PG_ENV) ## kubectl delete -k . (the namespace with it)
+	kubectl delete -k . --ignore-not-found
+
+# A ball request and a flip request through the Broker's ingress, as any client would send them.
+demo: ## port-forward the broker ingress and curl two CloudEvents at /pingpong/default
+	kubectl port-forward -n knative-eventing svc/broker-ingress $(BROKER_PORT):80 >/dev/null & pf=$$!; \
+	trap 'kill $$pf' EXIT; sleep 2; \
+	curl -sS -i http://localhost:$(BROKER_PORT)/$(NAMESPACE)/default \
+	  -H 'ce-specversion: 1.0' -H 'ce-type: dev.pingpong.ball.requested' \
+	  -H 'ce-source: /pingpong/demo' -H "ce-id: demo-ball-$$(date +%s)" \
+	  -H 'content-type: application/json' -d '{"count":3}'; \
+	curl -sS -i http://localhost:$(BROKER_PORT)/$(NAMESPACE)/default \
+	  -H 'ce-specversion: 1.0' -H 'ce-type: dev.pingpong.coin.flip.requested' \
+	  -H 'ce-source: /pingpong/demo' -H "ce-id: demo-flip-$$(date +%s)" \
+	  -H 'content-type: application/json' -d '{"heads":5}'
+
+watch: ## watch pods and revisions come and go (scale to zero and back)
+	kubectl get pods,revisions -n $(NAMESPACE) -w
+
+# The Host header picks coin-flip at the gateway, so no DNS is needed.
+load: ## autocannon at coin-flip's /compute through the gateway
+	npx autocannon -d 30 -c 20 -m POST -H 'Host: $(COIN_FLIP_HOST)' -H 'content-type: application/json' \
+	  -b '{"heads":8}' $(GATEWAY)/compute
