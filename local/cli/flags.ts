@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { parseGoDuration } from './duration.js';
+import { parseGoDuration } from '../../lib/manifests/durations.js';
 
 /** Everything `pingpong up` can be told; each flag also reads from an environment variable. */
 export interface UpOptions {
@@ -40,7 +40,8 @@ function port(flag: string, raw: string): number {
 }
 
 function window(raw: string): number {
-  const ms = parseGoDuration(raw);
+  const seconds = parseGoDuration(raw.trim());
+  const ms = seconds === undefined ? undefined : seconds * 1000;
   // Knative accepts a stable window from 6s; locally shorter ones are allowed so a demo is quick.
   if (ms === undefined) throw new FlagError('--stable-window', `must be a duration like 60s, 10s or 1m30s, got "${raw}"`);
   if (ms < 1000 || ms > 3_600_000) throw new FlagError('--stable-window', `must be between 1s and 1h, got "${raw}"`);
