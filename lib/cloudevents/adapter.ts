@@ -26,6 +26,11 @@ export interface AppSpec {
   unparsableField?: Record<string, string>;
   bodyLimit: number;
   log: Logger;
+  /**
+   * Takes an event before the type lookup and data validation, when it returns a handler: for an
+   * event that is valid as a CloudEvent whatever its type or data, e.g. a dead letter.
+   */
+  intercept?: (event: CloudEvent<unknown>) => (() => ReturnType<EventHandler<EventType>>) | undefined;
 }
 
 const rawBody = (req: Request): string => {
@@ -102,6 +107,12 @@ export function functionApp(spec: AppSpec): HttpFunction {
     try {
       const event = receive(req.headers, body);
       ctx = { id: event.id, type: event.type, source: event.source };
+      const own = spec.intercept?.(event);
+      if (own) {
+        const out = await own();
+        log.info({ ...ctx, status: out ? 200 : 202, ms: Date.now() - started }, 'handled');
+        return reply(res, out ? 200 : 202, out ?? undefined);
+      }
       const handler = isEventType(event.type) ? spec.events[event.type] as EventHandler<EventType> | undefined : undefined;
       if (!handler) {
         throw badRequest('type', `${spec.name} does not handle events of type "${event.type}" (handles: ${Object.keys(spec.events).join(', ')})`);
