@@ -1,0 +1,93 @@
+#!/usr/bin/env node
+/**
+ * `pingpong`: runs the project's Knative manifests on this machine (`up`) and shows what runs
+ * (`status`). `npm start` is `pingpong up`.
+ */
+import path from 'node:path';
+import { pino } from 'pino';
+import { parseUp, parseStatus, FlagError, ENV, DEFAULTS } from './cli/flags.js';
+import { formatStatus } from './cli/status.js';
+import { table } from './cli/table.js';
+import { readRuntimeInfo } from './runtime/control.js';
+import { up, InvalidManifests, type RuntimeStatus } from './runtime/up.js';
+
+const HELP = `pingpong — Knative Ping-Pong's local runtime
+
+  pingpong up [-f FILE]… [--gateway-port ${DEFAULTS['gateway-port']}] [--broker-port ${DEFAULTS['broker-port']}] [--api-port ${DEFAULTS['api-port']}]
+              [--data-dir ${DEFAULTS['data-dir']}] [--stable-window ${DEFAULTS['stable-window']}]
+      Runs the manifests of kustomization.yaml (plus each -f FILE) on this machine.
+  pingpong status [--data-dir ${DEFAULTS['data-dir']}] [--json]
+      Services, revisions, pods and Triggers of the running instance.
+
+Every flag also reads an environment variable: ${Object.entries(ENV).map(([f, e]) => `--${f}=${e}`).join(', ')}.
+`;
+
+const say = (line: string) => process.stdout.write(`${line}\n`);
+
+async function cmdUp(argv: string[]): Promise<void> {
+  const opts = parseUp(argv, process.env);
+  const log = pino({ name: 'pingpong', level: process.env.LOG_LEVEL ?? 'warn' });
+  say('pingpong up: starting the local runtime');
+  const running = await up(opts, log, (line) => say(`  ${line}`));
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) {
+      say(`${signal} again: exiting now`);
+      process.exit(130);
+    }
+    stopping = true;
+    say(`\n${signal}: stopping every pod, the Broker, the API server and PostgreSQL…`);
+    await running.stop();
+    say('stopped.');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+
+  const s = running.status();
+  say('');
+  say(table(['SERVICE', 'URL (curl with -H "Host: …" against the gateway)', 'VISIBILITY'],
+    s.services.map((v) => [`${v.namespace}/${v.name}`, v.url, v.visibility])));
+  say('');
+  say(`Gateway:     ${running.gatewayUrl}   (routes on Host: <service>.<namespace>.127.0.0.1.sslip.io or <service>.<namespace>.svc.cluster.local)`);
+  for (const b of running.resources.brokers) {
+    say(`Broker:      ${running.brokerUrl}/${b.metadata.namespace}/${b.metadata.name}`);
+  }
+  say(`UI:          ${running.gatewayUrl}/`);
+  say(`Kubernetes:  kubectl --kubeconfig ${path.relative(process.cwd(), running.kubeconfig) || running.kubeconfig} get pods -n pingpong -w`);
+  say(`Status:      npx pingpong status${opts.dataDir !== DEFAULTS['data-dir'] ? ` --data-dir ${opts.dataDir}` : ''}`);
+  say('Ctrl-C stops everything.');
+}
+
+async function cmdStatus(argv: string[]): Promise<void> {
+  const opts = parseStatus(argv, process.env);
+  const info = await readRuntimeInfo(path.resolve(opts.dataDir));
+  if (!info) throw new FlagError('--data-dir', `no running instance found in ${opts.dataDir} (start one with: npm start)`);
+  let s: RuntimeStatus;
+  try {
+    s = await (await fetch(`${info.controlUrl}/status`)).json() as RuntimeStatus;
+  } catch {
+    throw new FlagError('--data-dir', `the instance recorded in ${opts.dataDir} (pid ${info.pid}) does not answer; is it still running?`);
+  }
+  say(opts.json ? JSON.stringify(s, null, 2) : formatStatus(s));
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  if (command === 'up') return cmdUp(rest);
+  if (command === 'status') return cmdStatus(rest);
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+    process.stdout.write(HELP);
+    return;
+  }
+  throw new FlagError(command, `unknown command (use up, status or help)`);
+}
+
+main(process.argv.slice(2)).catch((e: unknown) => {
+  if (e instanceof FlagError || e instanceof InvalidManifests) {
+    process.stderr.write(`pingpong: ${e.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`pingpong: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+  process.exit(1);
+});

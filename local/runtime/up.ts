@@ -1,0 +1,159 @@
+import path from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import { loadKustomization, loadFiles, validateAll, ManifestLoadError, type LoadedResource, type ManifestProblem } from '../../lib/manifests/index.js';
+import { openDatabase, redact, type OpenDatabase } from '../../lib/db/open.js';
+import { functionCommand, ROOT } from '../../lib/process/function-command.js';
+import { Serving } from '../serving/index.js';
+import { startGateway, type Gateway } from '../gateway/index.js';
+import { LocalBroker } from '../broker/index.js';
+import { startPingSources, type PingSources } from '../pingsource/index.js';
+import { LocalApiServer } from '../apiserver/index.js';
+import type { KubeObject } from '../types.js';
+import type { UpOptions } from '../cli/flags.js';
+import { mergeResources, sortResources, describe, type Resources } from './resources.js';
+import { destinationResolver, displayUrl } from './resolve.js';
+import { podEnvFor, envFromResolver } from './pod-env.js';
+import { startControl, writeRuntimeInfo, removeRuntimeInfo } from './control.js';
+
+/** A manifest the runtime refuses to start with: file, resource and field named. */
+export class InvalidManifests extends Error {
+  constructor(readonly problems: ManifestProblem[]) {
+    super(`${problems.length} problem(s) in the manifests:\n` +
+      problems.map((p) => `  ${p.file}: ${p.resource}: ${p.field}: ${p.message}`).join('\n'));
+    this.name = 'InvalidManifests';
+  }
+}
+
+export interface Running {
+  resources: Resources;
+  gatewayUrl: string;
+  brokerUrl: string;
+  apiUrl: string;
+  kubeconfig: string;
+  db: OpenDatabase;
+  status(): RuntimeStatus;
+  stop(): Promise<void>;
+}
+
+export interface RuntimeStatus {
+  services: ReturnType<Serving['services']>;
+  pods: ReturnType<Serving['pods']>;
+  broker: ReturnType<LocalBroker['stats']>;
+  triggers: Array<{ namespace: string; name: string; broker: string; subscriber: string }>;
+  pingSources: Array<{ namespace: string; name: string; schedule: string }>;
+}
+
+/** Reads the root kustomization plus the user's `-f` files; refuses invalid manifests. */
+export async function loadManifests(files: readonly string[]): Promise<LoadedResource[]> {
+  const shipped = await loadKustomization(ROOT);
+  const extra = files.length ? await loadFiles(files.map((f) => path.resolve(f))) : [];
+  const all = mergeResources(shipped, extra);
+  const problems = validateAll(all, { local: true });
+  if (problems.length) throw new InvalidManifests(problems);
+  return all;
+}
+
+/**
+ * `pingpong up`: the same manifests `kubectl apply -k .` applies, run on this machine — PostgreSQL,
+ * a Kubernetes API, the Broker, Knative Serving (pods, activator, autoscaler), the gateway and the
+ * PingSources — with a progress line per step. Whatever started is stopped if a later step fails.
+ */
+export async function up(opts: UpOptions, log: Logger, progress: (line: string) => void): Promise<Running> {
+  const stack: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    while (stack.length) {
+      try { await stack.pop()!(); } catch (e) { log.error({ err: (e as Error).message }, 'stopping failed'); }
+    }
+  };
+  try {
+    const dataDir = path.resolve(opts.dataDir);
+    await mkdir(dataDir, { recursive: true });
+
+    const loaded = await loadManifests(opts.files);
+    const res = sortResources(loaded);
+    progress(`loaded ${loaded.length} resources from kustomization.yaml${opts.files.length ? ` and ${opts.files.join(', ')}` : ''}`);
+    for (const s of res.skipped) progress(`  skipped ${s.resource}: ${s.why}`);
+
+    progress('starting PostgreSQL…');
+    const db = await openDatabase({ dataDir: path.join(dataDir, 'postgres'), log });
+    stack.push(() => db.stop());
+    // For people and scripts reading the history: the read-only user, never the writer.
+    await writeFile(path.join(dataDir, 'reader-url'), db.readerUrl + '\n', { mode: 0o600 });
+    progress(`PostgreSQL ready (${db.embedded ? 'embedded, ' + path.join(opts.dataDir, 'postgres') : redact(db.adminUrl)}), migrated`);
+
+    const api = new LocalApiServer({ log: log.child({ part: 'apiserver' }) });
+    const apiUrl = await api.listen(opts.apiPort, '127.0.0.1');
+    stack.push(() => api.close());
+    api.setRbac(res.rbac);
+    const accounts = new Set<string>();
+    for (const s of res.services) accounts.add(`${s.metadata.namespace ?? 'default'}/${s.spec?.template?.spec?.serviceAccountName ?? 'default'}`);
+    for (const o of res.rbac) if (o.kind === 'ServiceAccount') accounts.add(`${o.metadata.namespace ?? 'default'}/${o.metadata.name}`);
+    const kubeconfigs = await api.writeKubeconfigs({
+      dataDir, serverUrl: apiUrl,
+      serviceAccounts: [...accounts].map((a) => { const [namespace, name] = a.split('/'); return { namespace: namespace!, name: name! }; }),
+    });
+    progress(`Kubernetes API on ${apiUrl} (kubectl --kubeconfig ${path.join(opts.dataDir, 'kubeconfig')})`);
+
+    const resolve = destinationResolver({ gatewayPort: opts.gatewayPort, brokerPort: opts.brokerPort });
+    const broker = new LocalBroker({ resolve, log: log.child({ part: 'broker' }) });
+    broker.setResources(res.brokers, res.triggers);
+    await broker.listen(opts.brokerPort, '127.0.0.1');
+    stack.push(() => broker.close());
+    progress(`Broker ingress on http://localhost:${opts.brokerPort}/<namespace>/<broker>`);
+
+    const serving = new Serving({
+      stableWindowMs: opts.stableWindowMs,
+      log: log.child({ part: 'serving' }),
+      cwd: ROOT,
+      podCommand: (_svc, container: any) => {
+        const target = (container.env ?? []).find((e: any) => e.name === 'FUNCTION_TARGET')?.value;
+        if (!target) throw new Error(`container ${container.name ?? ''} has no FUNCTION_TARGET: the local runtime runs this project's functions image only`);
+        return functionCommand(target);
+      },
+      podEnv: podEnvFor({
+        configMaps: res.configMaps, sinkBindings: res.sinkBindings, resolve, db,
+        kubeconfigFor: (ns, sa) => kubeconfigs.serviceAccounts[`${ns}/${sa}`] ?? kubeconfigs.admin,
+      }),
+      resolveEnvFrom: envFromResolver({ configMaps: res.configMaps, db }),
+    });
+    serving.on('pod', (e) => api.applyPodEvent(e));
+    stack.push(() => serving.stop());
+    for (const s of res.services) serving.apply(s);
+    progress(`Serving ${res.services.length} Knative Services (stable window ${opts.stableWindowMs / 1000}s)`);
+
+    const gateway: Gateway = await startGateway({ port: opts.gatewayPort, host: '127.0.0.1', serving });
+    stack.push(() => gateway.close());
+    progress(`gateway on http://localhost:${opts.gatewayPort}`);
+
+    const pings: PingSources = startPingSources({ sources: res.pingSources, resolve, log: log.child({ part: 'pingsource' }) });
+    stack.push(async () => pings.stop());
+    progress(`${res.pingSources.length} PingSource(s) scheduled`);
+
+    const status = (): RuntimeStatus => ({
+      services: serving.services(),
+      pods: serving.pods(),
+      broker: broker.stats(),
+      triggers: res.triggers.map((t) => ({
+        namespace: t.metadata.namespace ?? 'default', name: t.metadata.name, broker: t.spec.broker,
+        subscriber: ((r) => (r ? displayUrl(r) : '(unresolved)'))(resolve(t.spec.subscriber, t.metadata.namespace ?? 'default')),
+      })),
+      pingSources: res.pingSources.map((p) => ({ namespace: p.metadata.namespace ?? 'default', name: p.metadata.name, schedule: p.spec?.schedule ?? '* * * * *' })),
+    });
+    const control = await startControl(status);
+    stack.push(() => control.close());
+    const gatewayUrl = `http://localhost:${opts.gatewayPort}`;
+    const brokerUrl = `http://localhost:${opts.brokerPort}`;
+    await writeRuntimeInfo(dataDir, { pid: process.pid, controlUrl: control.url, gatewayUrl, brokerUrl, apiUrl, startedAt: new Date().toISOString() });
+    stack.push(() => removeRuntimeInfo(dataDir));
+
+    return { resources: res, gatewayUrl, brokerUrl, apiUrl, kubeconfig: kubeconfigs.admin, db, status, stop: stopAll };
+  } catch (e) {
+    await stopAll();
+    if (e instanceof ManifestLoadError) throw e;
+    throw e;
+  }
+}
+
+export { describe };
+export type { KubeObject };
