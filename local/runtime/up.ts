@@ -113,7 +113,12 @@ export async function up(opts: UpOptions, log: Logger, progress: (line: string) 
       },
       podEnv: podEnvFor({
         configMaps: res.configMaps, sinkBindings: res.sinkBindings, resolve, db,
-        kubeconfigFor: (ns, sa) => kubeconfigs.serviceAccounts[`${ns}/${sa}`] ?? kubeconfigs.admin,
+        kubeconfigFor: (ns, sa) => {
+          // Never fall back to admin: a pod gets exactly its ServiceAccount's rights, as in a cluster.
+          const file = kubeconfigs.serviceAccounts[`${ns}/${sa}`];
+          if (!file) throw new Error(`no kubeconfig for ServiceAccount ${ns}/${sa}`);
+          return file;
+        },
       }),
       resolveEnvFrom: envFromResolver({ configMaps: res.configMaps, db }),
     });

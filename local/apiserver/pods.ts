@@ -1,0 +1,140 @@
+/**
+ * The runtime's pods as v1 Pod objects: the fields a Knative pod has that clients read (the
+ * serving.knative.dev labels, `user-container` and its port, IP, phase, readiness, termination),
+ * and how `kubectl get pods` prints them.
+ */
+import type { PodRecord } from '../types.js';
+import type { ResourceDefinition } from './registry.js';
+import type { ObjectStore, ApiObject } from './store.js';
+import { AGE_COLUMN, NAME_COLUMN, age, type TablePrinter } from './table.js';
+
+/** The container Knative runs the user's code in. */
+export const USER_CONTAINER = 'user-container';
+
+/** What the server keeps about a pod across updates: its identity and when it was deleted. */
+export interface PodIdentity { uid: string; deletionTimestamp?: string }
+
+/**
+ * A v1 Pod for a runtime pod. `uid` stays the same across updates of one pod; the deletion
+ * timestamp is stamped once, when the pod starts terminating, as the API server does on delete.
+ */
+export function podObject(p: PodRecord, id: PodIdentity): ApiObject {
+  const started = p.startedAt.toISOString();
+  const running = p.phase === 'Running';
+  const condition = (type: string, ok: boolean) => ({ type, status: ok ? 'True' : 'False', lastProbeTime: null, lastTransitionTime: started });
+  const ready = p.ready && running && !p.terminating;
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: p.name,
+      namespace: p.namespace,
+      uid: id.uid,
+      creationTimestamp: started,
+      ...(id.deletionTimestamp ? { deletionTimestamp: id.deletionTimestamp, deletionGracePeriodSeconds: 30 } : {}),
+      labels: {
+        app: p.revision,
+        'serving.knative.dev/service': p.service,
+        'serving.knative.dev/configuration': p.configuration,
+        'serving.knative.dev/revision': p.revision,
+      },
+    },
+    spec: {
+      containers: [{ name: USER_CONTAINER, ports: [{ name: 'user-port', containerPort: p.port, protocol: 'TCP' }] }],
+      serviceAccountName: p.serviceAccountName ?? 'default',
+      nodeName: 'local',
+      restartPolicy: 'Always',
+      terminationGracePeriodSeconds: 30,
+    },
+    status: {
+      phase: p.phase,
+      podIP: p.ip,
+      podIPs: [{ ip: p.ip }],
+      hostIP: p.ip,
+      hostIPs: [{ ip: p.ip }],
+      startTime: started,
+      conditions: [
+        condition('PodScheduled', true),
+        condition('Initialized', true),
+        condition('ContainersReady', ready),
+        condition('Ready', ready),
+      ],
+      containerStatuses: [{
+        name: USER_CONTAINER,
+        ready,
+        started: running,
+        restartCount: 0,
+        image: 'local',
+        imageID: '',
+        state: running ? { running: { startedAt: started } }
+          : p.phase === 'Pending' ? { waiting: { reason: 'ContainerCreating' } }
+            : { terminated: { exitCode: p.phase === 'Succeeded' ? 0 : 1, reason: p.phase === 'Succeeded' ? 'Completed' : 'Error', startedAt: started } },
+      }],
+    },
+  };
+}
+
+const col = (name: string, description: string, priority = 0) => ({ name, type: 'string', format: '', description, priority });
+
+/** The STATUS cell as kubectl's pod printer derives it: the waiting/terminated reason, or Terminating. */
+function podStatus(o: ApiObject): string {
+  const status = (o.status ?? {}) as { phase?: string; reason?: string; containerStatuses?: { state?: { waiting?: { reason?: string }; terminated?: { reason?: string } } }[] };
+  let reason = status.reason ?? status.phase ?? 'Unknown';
+  for (const c of status.containerStatuses ?? []) {
+    reason = c.state?.waiting?.reason ?? c.state?.terminated?.reason ?? reason;
+  }
+  return o.metadata.deletionTimestamp ? 'Terminating' : reason;
+}
+
+/** `kubectl get pods` columns (the wide ones at priority 1), as the API server prints pods. */
+export const POD_PRINTER: TablePrinter = {
+  columns: [
+    NAME_COLUMN,
+    col('Ready', 'The aggregate readiness state of this pod for accepting traffic.'),
+    col('Status', 'The aggregate status of the containers in this pod.'),
+    { ...col('Restarts', 'The number of times the containers in this pod have been restarted.'), type: 'string' },
+    AGE_COLUMN,
+    col('IP', 'IP address allocated to the pod.', 1),
+    col('Node', 'Name of the Node this pod is assigned to.', 1),
+  ],
+  cells(o, now) {
+    const status = (o.status ?? {}) as { podIP?: string; containerStatuses?: { ready?: boolean; restartCount?: number }[] };
+    const cs = status.containerStatuses ?? [];
+    const spec = (o.spec ?? {}) as { containers?: unknown[]; nodeName?: string };
+    return [
+      o.metadata.name,
+      `${cs.filter((c) => c.ready).length}/${spec.containers?.length ?? cs.length}`,
+      podStatus(o),
+      String(cs.reduce((n, c) => n + (c.restartCount ?? 0), 0)),
+      age(o.metadata.creationTimestamp, now),
+      status.podIP ?? '<none>',
+      spec.nodeName ?? '<none>',
+    ];
+  },
+};
+
+const get = (o: ApiObject, path: string[]): string => {
+  let v: unknown = o;
+  for (const k of path) v = (v as Record<string, unknown> | undefined)?.[k];
+  return typeof v === 'string' ? v : '';
+};
+
+/** The core v1 `pods` resource over a store: read-only here, the runtime is its only writer. */
+export function podsResource(store: ObjectStore): ResourceDefinition {
+  return {
+    group: '', version: 'v1', resource: 'pods', singularName: 'pod', kind: 'Pod', namespaced: true,
+    shortNames: ['po'], categories: ['all'], verbs: ['get', 'list', 'watch'], store,
+    // The field selectors Kubernetes supports on pods (pkg/registry/core/pod: PodToSelectableFields).
+    selectableFields: {
+      'status.phase': (o) => get(o, ['status', 'phase']),
+      'status.podIP': (o) => get(o, ['status', 'podIP']),
+      'status.nominatedNodeName': (o) => get(o, ['status', 'nominatedNodeName']),
+      'spec.nodeName': (o) => get(o, ['spec', 'nodeName']),
+      'spec.restartPolicy': (o) => get(o, ['spec', 'restartPolicy']),
+      'spec.schedulerName': (o) => get(o, ['spec', 'schedulerName']),
+      'spec.serviceAccountName': (o) => get(o, ['spec', 'serviceAccountName']),
+      'spec.hostNetwork': () => 'false',
+    },
+    printer: POD_PRINTER,
+  };
+}

@@ -1,0 +1,85 @@
+/**
+ * The resources the server serves, keyed by group, version and plural name, each with its store,
+ * its printer and its selectable fields. Discovery, routing and authorization all read this one
+ * registry, so adding a resource (Knative Services, a CRD's objects) is one `add` call.
+ */
+import { ObjectStore, type ApiObject } from './store.js';
+import { DEFAULT_PRINTER, type TablePrinter } from './table.js';
+
+/** The verbs of a resource, as discovery lists them and RBAC grants them. */
+export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection';
+
+/** What happens to an object on a write, for admission to check or change. */
+export interface WriteRequest { operation: 'CREATE' | 'UPDATE' | 'DELETE'; object?: ApiObject; oldObject?: ApiObject; namespace: string; user: string }
+
+/** One served resource (an APIResource in discovery). */
+export interface ResourceDefinition {
+  group: string;
+  version: string;
+  /** The plural, lower-case name used in URLs and RBAC rules, e.g. `pods`. */
+  resource: string;
+  singularName: string;
+  kind: string;
+  namespaced: boolean;
+  shortNames?: string[];
+  categories?: string[];
+  /** The verbs served; any other verb on this resource is answered 405 MethodNotAllowed. */
+  verbs: Verb[];
+  /** Where the objects live; absent for virtual resources answered by `create` alone (reviews). */
+  store?: ObjectStore;
+  /** Field selectors beyond `metadata.name` and `metadata.namespace`: key → the object's value. */
+  selectableFields?: Record<string, (o: ApiObject) => string>;
+  printer?: TablePrinter;
+  /**
+   * Admission for writes: may change the object (defaulting) and throws an ApiError to refuse it
+   * (validation), as mutating and validating webhooks do.
+   */
+  admit?: (req: WriteRequest) => ApiObject | void | Promise<ApiObject | void>;
+  /** Answers a create without storing (e.g. SelfSubjectAccessReview). */
+  create?: (body: ApiObject, ctx: { user: { name: string; groups: readonly string[] }; namespace: string }) => ApiObject | Promise<ApiObject>;
+}
+
+/** A resource as the server uses it: the definition plus what is derived from it. */
+export interface Resource extends ResourceDefinition {
+  apiVersion: string;
+  printer: TablePrinter;
+  /** All field selector keys this resource answers. */
+  fieldKeys: string[];
+}
+
+/** Every selectable field of an object of this resource. */
+export function fieldsOf(r: Resource, o: ApiObject): Record<string, string> {
+  const out: Record<string, string> = { 'metadata.name': o.metadata.name, 'metadata.namespace': o.metadata.namespace ?? '' };
+  for (const [k, get] of Object.entries(r.selectableFields ?? {})) out[k] = get(o);
+  return out;
+}
+
+/** The registry: resources by `<group>/<version>/<resource>`. */
+export class ResourceRegistry {
+  private readonly byKey = new Map<string, Resource>();
+
+  /** Serves a resource; a second definition for the same group/version/resource replaces the first. */
+  add(def: ResourceDefinition): Resource {
+    const r: Resource = {
+      ...def,
+      apiVersion: def.group ? `${def.group}/${def.version}` : def.version,
+      printer: def.printer ?? DEFAULT_PRINTER,
+      fieldKeys: ['metadata.name', 'metadata.namespace', ...Object.keys(def.selectableFields ?? {})],
+    };
+    this.byKey.set(`${def.group}/${def.version}/${def.resource}`, r);
+    return r;
+  }
+
+  find(group: string, version: string, resource: string): Resource | undefined {
+    return this.byKey.get(`${group}/${version}/${resource}`);
+  }
+
+  all(): Resource[] { return [...this.byKey.values()]; }
+
+  /** The groups served under /apis (the core group '' is under /api), with their versions. */
+  groups(): { name: string; versions: string[] }[] {
+    const out = new Map<string, Set<string>>();
+    for (const r of this.byKey.values()) if (r.group) (out.get(r.group) ?? out.set(r.group, new Set()).get(r.group)!).add(r.version);
+    return [...out].map(([name, v]) => ({ name, versions: [...v] }));
+  }
+}

@@ -1,0 +1,230 @@
+/**
+ * The generic REST handlers of a registered resource: get, list, watch, create, update, merge
+ * patch, delete and deletecollection over its store, with selectors, Tables and admission. A
+ * resource only declares which verbs it serves; the rest is the same for every resource.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { RequestInfo } from './request-info.js';
+import type { UserInfo } from './rbac.js';
+import { fieldsOf, type Resource, type Verb } from './registry.js';
+import { checkFieldKeys, matchFields, matchLabels, parseFieldSelector, parseLabelSelector } from './selectors.js';
+import { ApiError, errors } from './status.js';
+import type { ApiObject } from './store.js';
+import { partialMetadata, toTable, type IncludeObject } from './table.js';
+import type { Output } from './negotiate.js';
+import { decodeProtobufObject } from './protobuf.js';
+import { serveWatch, type WatchSet } from './watch.js';
+
+/** Everything a handler needs about one request. */
+export interface RestRequest {
+  req: IncomingMessage;
+  res: ServerResponse;
+  url: URL;
+  info: RequestInfo;
+  user: UserInfo;
+  resource: Resource;
+  output: Output;
+  now: () => Date;
+  watches: WatchSet;
+  /** Watches without `timeoutSeconds` end after this long, as the API server's request timeout. */
+  defaultWatchSeconds: number;
+}
+
+/** The largest request body accepted, as the API server's limit. */
+const MAX_BODY = 3 * 1024 * 1024;
+
+/** Sends a JSON body. */
+export function sendJson(res: ServerResponse, code: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(code, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** Reads a JSON object body (a 400 names what is wrong with it). */
+async function readBody(req: IncomingMessage): Promise<ApiObject> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req as AsyncIterable<Buffer>) {
+    size += c.length;
+    if (size > MAX_BODY) throw new ApiError(413, 'RequestEntityTooLarge', 'Request entity too large: limit is 3145728');
+    chunks.push(c);
+  }
+  const raw = Buffer.concat(chunks);
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
+  if (type === 'application/vnd.kubernetes.protobuf') return decodeProtobufObject(raw);
+  let body: unknown;
+  try {
+    body = JSON.parse(raw.toString('utf8'));
+  } catch (e) {
+    throw errors.badRequest(`the body of the request is not valid JSON: ${(e as Error).message}`);
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw errors.badRequest('the body of the request must be a JSON object');
+  return body as ApiObject;
+}
+
+/** RFC 7386 JSON merge patch: objects merge, `null` deletes, anything else replaces. */
+export function mergePatch(target: unknown, patch: unknown): unknown {
+  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) return structuredClone(patch);
+  const out: Record<string, unknown> = typeof target === 'object' && target !== null && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete out[k];
+    else out[k] = mergePatch(out[k], v);
+  }
+  return out;
+}
+
+/** The predicate of a list or watch: namespace, label selector, field selector (400 if malformed). */
+function selection(r: RestRequest): (o: ApiObject) => boolean {
+  const labels = parseLabelSelector(r.url.searchParams.get('labelSelector') ?? '');
+  const fields = parseFieldSelector(r.url.searchParams.get('fieldSelector') ?? '');
+  checkFieldKeys(fields, r.resource.fieldKeys);
+  // A legacy `/watch/…/<name>` watches one object.
+  if (r.info.pathName) fields.push({ key: 'metadata.name', op: '=', value: r.info.pathName });
+  const ns = r.info.namespace;
+  return (o) => (!ns || o.metadata.namespace === ns) && matchLabels(labels, o.metadata.labels) && matchFields(fields, fieldsOf(r.resource, o));
+}
+
+const includeObject = (url: URL): IncludeObject => {
+  const v = url.searchParams.get('includeObject');
+  return v === 'None' || v === 'Object' ? v : 'Metadata';
+};
+
+/** One object in the negotiated shape. */
+function encodeOne(r: RestRequest, o: ApiObject, opts: { watch?: boolean } = {}): unknown {
+  switch (r.output.as) {
+    case 'json': return o;
+    case 'PartialObjectMetadata': return { ...partialMetadata(o), apiVersion: r.output.apiVersion };
+    case 'Table': return toTable(r.resource.printer, [o], { apiVersion: r.output.apiVersion, now: r.now(), include: includeObject(r.url), noHeaders: opts.watch && r.url.searchParams.get('noHeaders') === 'true' });
+  }
+}
+
+/** A list in the negotiated shape, at the snapshot's resourceVersion. */
+function encodeList(r: RestRequest, items: ApiObject[], resourceVersion: number): unknown {
+  const rv = String(resourceVersion);
+  switch (r.output.as) {
+    case 'json': return { kind: `${r.resource.kind}List`, apiVersion: r.resource.apiVersion, metadata: { resourceVersion: rv }, items };
+    case 'PartialObjectMetadata': {
+      const apiVersion = r.output.apiVersion;
+      return { kind: 'PartialObjectMetadataList', apiVersion, metadata: { resourceVersion: rv }, items: items.map((o) => ({ ...partialMetadata(o), apiVersion })) };
+    }
+    case 'Table': return toTable(r.resource.printer, items, { apiVersion: r.output.apiVersion, now: r.now(), include: includeObject(r.url), resourceVersion: rv });
+  }
+}
+
+/** A resourceVersion query parameter as a number; '' means none. */
+function parseRv(v: string | null): number | undefined {
+  if (v === null || v === '') return undefined;
+  if (!/^\d+$/.test(v)) throw errors.badRequest(`resourceVersion: Invalid value: "${v}": must be a non-negative integer`);
+  return Number(v);
+}
+
+/** Serves one request on a registered resource, after authentication and authorization. */
+export async function serveResource(r: RestRequest): Promise<void> {
+  const { info, resource } = r;
+  const verb = info.verb as Verb;
+  if (!resource.verbs.includes(verb)) throw errors.methodNotAllowed();
+  if (info.subresource) throw errors.noRoute(); // no subresources are served yet
+  // A cluster-scoped resource has no namespace; a namespaced one needs one except to list or watch.
+  if (!resource.namespaced && info.namespace) throw errors.noRoute();
+  if (resource.namespaced && !info.namespace && !['list', 'watch', 'create'].includes(verb)) throw errors.noRoute();
+
+  if (verb === 'create' && resource.create) {
+    return sendJson(r.res, 201, await resource.create(await readBody(r.req), { user: r.user, namespace: info.namespace }));
+  }
+  const store = resource.store;
+  if (!store) throw errors.methodNotAllowed();
+  const ns = resource.namespaced && info.namespace ? info.namespace : undefined;
+  const name = info.pathName;
+
+  switch (verb) {
+    case 'get': {
+      const o = store.get(ns, name);
+      if (!o) throw errors.notFound(resource.group, resource.resource, name);
+      return sendJson(r.res, 200, encodeOne(r, o));
+    }
+    case 'list': {
+      const matches = selection(r);
+      const { items, resourceVersion } = store.list(ns);
+      return sendJson(r.res, 200, encodeList(r, items.filter(matches), resourceVersion));
+    }
+    case 'watch': {
+      const matches = selection(r);
+      const t = Number(r.url.searchParams.get('timeoutSeconds') ?? '');
+      return serveWatch(r.res, {
+        store, matches, watches: r.watches,
+        fromRv: parseRv(r.url.searchParams.get('resourceVersion')),
+        timeoutSeconds: Number.isFinite(t) && t > 0 ? t : r.defaultWatchSeconds,
+        encode: (_type, o) => encodeOne(r, o, { watch: true }),
+      });
+    }
+    case 'create': {
+      if (resource.namespaced && !info.namespace) throw errors.noRoute();
+      const body = await readBody(r.req);
+      checkKind(r, body);
+      const meta = body.metadata ?? ({} as ApiObject['metadata']);
+      if (!meta.name && typeof meta.generateName === 'string') meta.name = `${meta.generateName}${randomBytes(4).toString('hex').slice(0, 5)}`;
+      if (!meta.name) throw invalid(resource, '', 'metadata.name', 'name or generateName is required');
+      if (meta.namespace && ns && meta.namespace !== ns) throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      if (store.get(ns, meta.name)) throw errors.alreadyExists(resource.group, resource.resource, meta.name);
+      const obj: ApiObject = { ...body, metadata: { ...meta, namespace: ns, uid: randomUUID(), creationTimestamp: r.now().toISOString(), resourceVersion: undefined } };
+      if (!resource.namespaced) delete obj.metadata.namespace;
+      const admitted = (await resource.admit?.({ operation: 'CREATE', object: obj, namespace: info.namespace, user: r.user.name })) ?? obj;
+      return sendJson(r.res, 201, store.put(admitted));
+    }
+    case 'update':
+    case 'patch': {
+      const old = store.get(ns, name);
+      if (!old) throw errors.notFound(resource.group, resource.resource, name);
+      let next: ApiObject;
+      if (verb === 'update') {
+        next = await readBody(r.req);
+        checkKind(r, next);
+      } else {
+        const type = (r.req.headers['content-type'] ?? '').split(';')[0]!.trim();
+        if (type !== 'application/merge-patch+json') throw errors.unsupportedMediaType(type);
+        next = mergePatch(old, await readBody(r.req)) as ApiObject;
+      }
+      if (next.metadata?.name !== name) throw errors.badRequest(`the name of the object (${next.metadata?.name}) does not match the name on the URL (${name})`);
+      const rv = next.metadata.resourceVersion;
+      if (verb === 'update' && rv && rv !== old.metadata.resourceVersion) {
+        throw errors.conflict(resource.group, resource.resource, name, 'the object has been modified; please apply your changes to the latest version and try again');
+      }
+      // Identity and creation are the server's, whatever the client sent.
+      next.metadata = { ...next.metadata, namespace: old.metadata.namespace, uid: old.metadata.uid, creationTimestamp: old.metadata.creationTimestamp };
+      if (!resource.namespaced) delete next.metadata.namespace;
+      const admitted = (await resource.admit?.({ operation: 'UPDATE', object: next, oldObject: old, namespace: info.namespace, user: r.user.name })) ?? next;
+      return sendJson(r.res, 200, store.put(admitted));
+    }
+    case 'delete': {
+      const old = store.get(ns, name);
+      if (!old) throw errors.notFound(resource.group, resource.resource, name);
+      await resource.admit?.({ operation: 'DELETE', oldObject: old, namespace: info.namespace, user: r.user.name });
+      return sendJson(r.res, 200, store.delete(ns, name));
+    }
+    case 'deletecollection': {
+      const matches = selection(r);
+      const gone: ApiObject[] = [];
+      for (const o of store.list(ns).items.filter(matches)) {
+        await resource.admit?.({ operation: 'DELETE', oldObject: o, namespace: info.namespace, user: r.user.name });
+        const d = store.delete(o.metadata.namespace, o.metadata.name);
+        if (d) gone.push(d);
+      }
+      return sendJson(r.res, 200, { kind: `${resource.kind}List`, apiVersion: resource.apiVersion, metadata: { resourceVersion: String(store.counter.current()) }, items: gone });
+    }
+  }
+}
+
+/** A 422 Invalid naming the field, as validation answers. */
+function invalid(resource: Resource, name: string, field: string, why: string): ApiError {
+  return new ApiError(422, 'Invalid', `${resource.kind} "${name}" is invalid: ${field}: Invalid value: ${why}`,
+    { name, group: resource.group || undefined, kind: resource.kind, causes: [{ reason: 'FieldValueInvalid', message: `Invalid value: ${why}`, field }] });
+}
+
+/** A body must be of the resource's kind and apiVersion. */
+function checkKind(r: RestRequest, body: ApiObject): void {
+  if (body.kind !== r.resource.kind || body.apiVersion !== r.resource.apiVersion) {
+    throw errors.badRequest(`the API version in the data (${body.apiVersion}) and kind (${body.kind}) do not match the resource ${r.resource.apiVersion}, Kind=${r.resource.kind}`);
+  }
+}
+

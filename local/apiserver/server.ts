@@ -1,0 +1,256 @@
+/**
+ * The local Kubernetes API server: plain HTTP, bearer tokens, the manifests' RBAC, discovery,
+ * and the registry's resources (pods of the local runtime to start with), so clients written for a
+ * cluster (@kubernetes/client-node, kubectl) work unchanged against the local runtime.
+ */
+import { randomUUID } from 'node:crypto';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import { selfSignedCertificate } from './certificate.js';
+import { listenDual, type DualListener } from './listener.js';
+import { isDeepStrictEqual } from 'node:util';
+import type { Logger } from '../../lib/log.js';
+import type { KubeObject, PodEvent, PodRecord } from '../types.js';
+import { accessReviewResources } from './access-review.js';
+import { TokenAuthenticator } from './auth.js';
+import { apiGroupDoc, apiGroupList, apiResourceList, apiVersions, SERVER_VERSION } from './discovery.js';
+import { writeKubeconfigFiles, type KubeconfigPaths } from './kubeconfig.js';
+import { negotiate } from './negotiate.js';
+import { podObject, podsResource } from './pods.js';
+import { authorize, buildPolicy, forbiddenMessage, type RbacPolicy, type RequestAttributes, type UserInfo } from './rbac.js';
+import { ResourceRegistry } from './registry.js';
+import { requestInfo, type RequestInfo } from './request-info.js';
+import { sendJson, serveResource } from './rest.js';
+import { ApiError, errors } from './status.js';
+import { ObjectStore, ResourceVersionCounter } from './store.js';
+import { WatchSet } from './watch.js';
+
+/** The identity of a request without credentials; only public paths let it through. */
+const ANONYMOUS: UserInfo = { name: 'system:anonymous', groups: ['system:unauthenticated'] };
+
+/** Options of a LocalApiServer; all have defaults. */
+export interface LocalApiServerOptions {
+  log?: Logger;
+  /** Changes kept per resource for watches to resume from (older → 410 Expired). Default 1000. */
+  historySize?: number;
+  /** Seconds a watch without `timeoutSeconds` stays open. Default 1800, the API server's minimum request timeout. */
+  watchTimeoutSeconds?: number;
+  /** The clock for timestamps and ages; tests may fix it. */
+  now?: () => Date;
+}
+
+/** The ServiceAccounts to write kubeconfigs for, and where. */
+export interface WriteKubeconfigsOptions {
+  dataDir: string;
+  /** The plain-HTTP URL; defaults to the one the server listens on. The admin's is its https:// twin. */
+  serverUrl?: string;
+  serviceAccounts: readonly { namespace: string; name: string }[];
+  /** The admin kubeconfig's namespace. Default `pingpong`. */
+  namespace?: string;
+}
+
+/** A local API server; see the file comment. */
+export class LocalApiServer {
+  /** The served resources: add one to serve it (the next resources go here). */
+  readonly registry = new ResourceRegistry();
+  /** The resourceVersion counter every store of this server shares. */
+  readonly counter = new ResourceVersionCounter();
+  /** The runtime's pods as v1 Pods. */
+  readonly pods: ObjectStore;
+
+  private readonly log?: Logger;
+  private readonly now: () => Date;
+  private readonly watchSeconds: number;
+  private readonly tokens = new TokenAuthenticator();
+  private readonly watches = new WatchSet();
+  private policy: RbacPolicy = buildPolicy([]);
+  private listener?: DualListener;
+  private hostPort?: string;
+  private certPem?: string;
+  private readonly historySize: number;
+
+  constructor(opts: LocalApiServerOptions = {}) {
+    this.log = opts.log;
+    this.now = opts.now ?? (() => new Date());
+    this.watchSeconds = opts.watchTimeoutSeconds ?? 1800;
+    this.historySize = opts.historySize ?? 1000;
+    this.pods = this.newStore();
+    this.registry.add(podsResource(this.pods));
+    for (const r of accessReviewResources(() => this.policy)) this.registry.add(r);
+  }
+
+  /** A store on this server's resourceVersion counter, for a resource to be added to the registry. */
+  newStore(): ObjectStore {
+    return new ObjectStore(this.counter, this.historySize);
+  }
+
+  /** Starts listening; resolves to the URL, e.g. `http://127.0.0.1:6443`. Port 0 picks a free one. */
+  async listen(port = 6443, host = '127.0.0.1'): Promise<string> {
+    const server = http.createServer((req, res) => void this.handle(req, res));
+    const cert = selfSignedCertificate(['127.0.0.1', '::1', 'localhost', host]);
+    this.listener = await listenDual(server, { key: cert.keyPem, cert: cert.certPem }, port, host);
+    this.certPem = cert.certPem;
+    const addr = this.listener.address;
+    this.hostPort = `${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
+    this.log?.info({ url: this.url, secureUrl: this.secureUrl }, 'local API server listening');
+    return this.url;
+  }
+
+  /** The plain-HTTP URL it listens on (after `listen`), e.g. `http://127.0.0.1:6443`. */
+  get url(): string {
+    return `http://${this.listening()}`;
+  }
+
+  /** The same port over TLS, e.g. `https://127.0.0.1:6443`: what kubectl must use to send its token. */
+  get secureUrl(): string {
+    return `https://${this.listening()}`;
+  }
+
+  /** The PEM certificate the TLS side serves; it is its own CA. */
+  get certificate(): string {
+    this.listening();
+    return this.certPem!;
+  }
+
+  private listening(): string {
+    if (!this.hostPort) throw new Error('the local API server is not listening yet');
+    return this.hostPort;
+  }
+
+  /** Ends every watch and stops listening. */
+  async close(): Promise<void> {
+    this.watches.closeAll();
+    const listener = this.listener;
+    this.listener = undefined;
+    await listener?.close();
+  }
+
+  /** Replaces the RBAC in force with the Roles, ClusterRoles, bindings and ServiceAccounts given. */
+  setRbac(objects: readonly KubeObject[]): void {
+    this.policy = buildPolicy(objects);
+  }
+
+  /**
+   * Creates or updates the v1 Pod of a runtime pod. A pod keeps its uid; it gets its
+   * deletionTimestamp when it starts terminating; an update that changes nothing is not an event
+   * (as a no-op update keeps its resourceVersion in Kubernetes).
+   */
+  upsertPod(p: PodRecord): void {
+    const old = this.pods.get(p.namespace, p.name);
+    const deletionTimestamp = (old?.metadata.deletionTimestamp as string | undefined) ?? (p.terminating ? this.now().toISOString() : undefined);
+    const next = podObject(p, { uid: old?.metadata.uid ?? randomUUID(), deletionTimestamp });
+    if (old) {
+      const { resourceVersion: _, ...oldMeta } = old.metadata;
+      if (isDeepStrictEqual({ ...old, metadata: oldMeta }, next)) return;
+    }
+    this.pods.put(next);
+  }
+
+  /** Removes a pod (its process has exited). */
+  deletePod(namespace: string, name: string): void {
+    this.pods.delete(namespace, name);
+  }
+
+  /** Applies a runtime PodEvent: ADDED/MODIFIED upsert, DELETED removes. */
+  applyPodEvent(event: PodEvent): void {
+    if (event.type === 'DELETED') this.deletePod(event.pod.namespace, event.pod.name);
+    else this.upsertPod(event.pod);
+  }
+
+  /**
+   * Writes `<dataDir>/kubeconfig` (admin, https:// with the server's CA, for kubectl) and
+   * `<dataDir>/kubeconfigs/<namespace>-<sa>.yaml` per ServiceAccount (plain http://), each with its
+   * own token; hand the latter to the pods as KUBECONFIG.
+   */
+  writeKubeconfigs(opts: WriteKubeconfigsOptions): Promise<KubeconfigPaths> {
+    const plain = opts.serverUrl ?? this.url;
+    return writeKubeconfigFiles({
+      dataDir: opts.dataDir,
+      // kubectl (client-go) sends no token to an http:// server, so the admin's goes over TLS.
+      admin: {
+        server: plain.replace(/^http:/, 'https:'), certificateAuthority: this.certificate,
+        user: 'pingpong-admin', token: this.tokens.adminToken, namespace: opts.namespace ?? 'pingpong',
+      },
+      serviceAccounts: opts.serviceAccounts.map((sa) => ({
+        server: plain,
+        user: `system:serviceaccount:${sa.namespace}:${sa.name}`, serviceAccount: sa.name, namespace: sa.namespace,
+        token: this.tokens.serviceAccountToken(sa.namespace, sa.name),
+      })),
+    });
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = Date.now();
+    let who = '';
+    let info: RequestInfo | undefined;
+    try {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      info = requestInfo(req.method ?? 'GET', url);
+      const user = this.authenticate(req, info);
+      who = user.name;
+      await this.serve(req, res, url, info, user);
+    } catch (e) {
+      const err = e instanceof ApiError ? e : errors.internal('the local API server failed; see its log');
+      if (!(e instanceof ApiError)) this.log?.error({ err: e, path: info?.path }, 'local API server request failed');
+      if (res.headersSent) res.destroy();
+      else sendJson(res, err.code, err.toStatus());
+    } finally {
+      // The path and user only: never headers, which hold the token.
+      this.log?.debug({ method: req.method, path: info?.path, verb: info?.verb, user: who, code: res.statusCode, ms: Date.now() - started }, 'api request');
+    }
+  }
+
+  /**
+   * The user of a request. A wrong token is always 401; no token is anonymous, which RBAC lets
+   * read /version and the health checks only, so anything else without a token is 401 too.
+   */
+  private authenticate(req: IncomingMessage, info: RequestInfo): UserInfo {
+    const user = this.tokens.authenticate(req.headers.authorization);
+    if (user) return user;
+    if (user === null && authorize(this.policy, this.attributes(ANONYMOUS, info)).allowed) return ANONYMOUS;
+    throw errors.unauthorized();
+  }
+
+  private attributes(user: UserInfo, info: RequestInfo): RequestAttributes {
+    return {
+      user, verb: info.verb, resourceRequest: info.isResourceRequest, apiGroup: info.apiGroup, resource: info.resource,
+      subresource: info.subresource, name: info.name, namespace: info.namespace, path: info.path,
+    };
+  }
+
+  private async serve(req: IncomingMessage, res: ServerResponse, url: URL, info: RequestInfo, user: UserInfo): Promise<void> {
+    // Authorization comes before routing, as in Kubernetes: a resource not granted is 403 even if
+    // this server does not serve it.
+    const attrs = this.attributes(user, info);
+    if (!authorize(this.policy, attrs).allowed) {
+      throw new ApiError(403, 'Forbidden', forbiddenMessage(attrs), {
+        ...(info.name ? { name: info.name } : {}), ...(info.apiGroup ? { group: info.apiGroup } : {}), ...(info.resource ? { kind: info.resource } : {}),
+      });
+    }
+    if (!info.isResourceRequest) return this.serveNonResource(req, res, info);
+    const resource = this.registry.find(info.apiGroup, info.apiVersion, info.resource);
+    if (!resource) throw errors.noRoute();
+    await serveResource({
+      req, res, url, info, user, resource, output: negotiate(req.headers.accept),
+      now: this.now, watches: this.watches, defaultWatchSeconds: this.watchSeconds,
+    });
+  }
+
+  /** Discovery, /version and the health checks; anything else is 404. */
+  private serveNonResource(req: IncomingMessage, res: ServerResponse, info: RequestInfo): void {
+    if (req.method !== 'GET' && req.method !== 'HEAD') throw errors.methodNotAllowed();
+    const parts = info.path.split('/').filter(Boolean);
+    const host = req.headers.host ?? '127.0.0.1';
+    let body: unknown;
+    if (info.path === '/version' || info.path === '/version/') body = SERVER_VERSION;
+    else if (['/healthz', '/livez', '/readyz'].includes(info.path)) {
+      res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
+      return void res.end('ok');
+    } else if (parts[0] === 'api' && parts.length === 1) body = apiVersions(host);
+    else if (parts[0] === 'api' && parts.length === 2 && parts[1] === 'v1') body = apiResourceList(this.registry, '', 'v1');
+    else if (parts[0] === 'apis' && parts.length === 1) body = apiGroupList(this.registry);
+    else if (parts[0] === 'apis' && parts.length === 2) body = apiGroupDoc(this.registry, parts[1]!);
+    else if (parts[0] === 'apis' && parts.length === 3) body = apiResourceList(this.registry, parts[1]!, parts[2]!);
+    if (body === undefined) throw errors.noRoute();
+    sendJson(res, 200, body);
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * Watch over HTTP: newline-delimited `{"type":…,"object":…}` events on a chunked 200 answer, from
+ * a resourceVersion or from a synthetic ADDED per existing object, filtered by namespace and
+ * selectors the way Kubernetes' watch cache filters them, until `timeoutSeconds` or the server closes.
+ */
+import type { ServerResponse } from 'node:http';
+import type { ApiObject, Change, ObjectStore } from './store.js';
+import { ApiError } from './status.js';
+
+/** An event as sent on the wire. */
+export interface WatchEvent { type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'ERROR' | 'BOOKMARK'; object: unknown }
+
+/**
+ * What a watcher with a filter sees of a change: an object entering its selection is ADDED, one
+ * leaving it is DELETED (with its previous state at the change's resourceVersion), as in Kubernetes.
+ */
+export function filterChange(c: Change, matches: (o: ApiObject) => boolean): { type: WatchEvent['type']; object: ApiObject } | undefined {
+  if (c.type !== 'MODIFIED') return matches(c.object) ? { type: c.type, object: c.object } : undefined;
+  const now = matches(c.object);
+  const before = c.previous ? matches(c.previous) : false;
+  if (now) return { type: before ? 'MODIFIED' : 'ADDED', object: c.object };
+  if (!before) return undefined;
+  const gone = structuredClone(c.previous!);
+  gone.metadata.resourceVersion = String(c.rv);
+  return { type: 'DELETED', object: gone };
+}
+
+/** The watches a server has open, so closing the server ends them. */
+export class WatchSet {
+  private readonly open = new Set<() => void>();
+  add(end: () => void): () => void {
+    this.open.add(end);
+    return () => this.open.delete(end);
+  }
+  /** Ends every open watch. */
+  closeAll(): void {
+    for (const end of [...this.open]) end();
+  }
+  get size(): number { return this.open.size; }
+}
+
+/**
+ * Streams a watch to `res`. A resourceVersion older than the store's history is answered as
+ * Kubernetes does once a watch is accepted: 200 with one ERROR event carrying the 410 Expired
+ * Status, which is what informers look for to relist.
+ */
+export function serveWatch(res: ServerResponse, opts: {
+  store: ObjectStore;
+  fromRv: number | undefined;
+  matches: (o: ApiObject) => boolean;
+  encode: (type: WatchEvent['type'], o: ApiObject) => unknown;
+  timeoutSeconds: number;
+  watches: WatchSet;
+}): void {
+  res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+  res.flushHeaders();
+  const send = (e: WatchEvent) => { if (!res.writableEnded) res.write(`${JSON.stringify(e)}\n`); };
+  const emit = (c: Change) => {
+    const out = filterChange(c, opts.matches);
+    if (out) send({ type: out.type, object: opts.encode(out.type, out.object) });
+  };
+  let started: { backlog: Change[]; stop: () => void };
+  try {
+    started = opts.store.watch(opts.fromRv, emit);
+  } catch (e) {
+    if (!(e instanceof ApiError)) throw e;
+    send({ type: 'ERROR', object: e.toStatus() });
+    res.end();
+    return;
+  }
+  let ended = false;
+  const end = () => {
+    if (ended) return;
+    ended = true;
+    clearTimeout(timer);
+    started.stop();
+    forget();
+    if (!res.writableEnded) res.end();
+  };
+  const timer = setTimeout(end, opts.timeoutSeconds * 1000);
+  const forget = opts.watches.add(end);
+  res.on('close', end);
+  for (const c of started.backlog) emit(c);
+}
