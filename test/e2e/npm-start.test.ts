@@ -1,0 +1,123 @@
+import test from 'ava';
+import { execFile } from 'node:child_process';
+import { readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { CloudEvent } from 'cloudevents';
+import { npmStart, processesMentioning, type Instance } from '../helpers/pingpong-up.js';
+import { postEvent } from '../helpers/cloudevents.js';
+import { waitFor } from '../helpers/wait.js';
+import { request } from '../helpers/http.js';
+import { ROOT } from '../../lib/process/function-command.js';
+import type { RuntimeStatus } from '../../local/runtime/up.js';
+
+const run = promisify(execFile);
+let pp: Instance;
+let db: pg.Client;
+
+const status = async (): Promise<RuntimeStatus> => {
+  const info = JSON.parse(await readFile(path.join(pp.dataDir, 'runtime.json'), 'utf8'));
+  return (await fetch(`${info.controlUrl}/status`)).json() as Promise<RuntimeStatus>;
+};
+const podsOf = (s: RuntimeStatus, service: string) => s.pods.filter((p) => p.service === service && !p.terminating);
+
+test.before(async () => {
+  pp = await npmStart(['--stable-window', '3s', '-f', path.join(ROOT, 'test/fixtures/manifests/serve-balls-fast.yaml')]);
+  db = new pg.Client({ connectionString: (await readFile(path.join(pp.dataDir, 'reader-url'), 'utf8')).trim() });
+  // Ctrl-C stops PostgreSQL under this reader; that is expected, not a failure.
+  db.on('error', () => undefined);
+  await db.connect();
+});
+
+test.after.always(async () => {
+  await db?.end().catch(() => undefined);
+  if (pp) {
+    await pp.interrupt();
+    await rm(pp.dataDir, { recursive: true, force: true });
+  }
+});
+
+test.serial('npm start prints each step, the Services with their URLs, the Broker and the UI', (t) => {
+  const out = pp.output();
+  for (const want of ['PostgreSQL ready', 'Kubernetes API on', 'Broker ingress on', 'Serving 4 Knative Services', 'PingSource(s) scheduled',
+    'http://coin-flip.pingpong.127.0.0.1.sslip.io', 'http://forward.pingpong.svc.cluster.local',
+    `Broker:      http://localhost:${pp.broker}/pingpong/default`, `UI:          http://localhost:${pp.gateway}/`]) {
+    t.true(out.includes(want), `missing "${want}"`);
+  }
+});
+
+test.serial('served balls bounce among forward pods through the Broker and land, each recorded once', async (t) => {
+  // Several ticks of 3 balls; with two workers some ball must be thrown on before it lands.
+  const rows = await waitFor(async () => {
+    const r = await db.query(`SELECT id, target, status, hops, path, landed_by FROM ball WHERE status = 'landed'`);
+    return r.rows.length >= 6 && r.rows.some((b) => b.hops > 0) ? r.rows : undefined;
+  }, 'six landed balls, one that bounced', { timeoutMs: 90_000, intervalMs: 500 });
+  const forwardPods = new Set((await status()).pods.filter((p) => p.service === 'forward').map((p) => p.name));
+  t.true(forwardPods.size >= 2, `forward pods: ${[...forwardPods]}`);
+  for (const b of rows) {
+    t.is(b.landed_by, b.target, `ball ${b.id} landed on its target`);
+    t.is(b.path.at(-1), b.target);
+    t.is(b.path.length, b.hops + 1);
+  }
+  const bounced = rows.find((b) => b.hops > 0)!;
+  // A ball that bounced was first caught by a worker it was not aimed at.
+  t.not(bounced.path[0], bounced.target);
+  // Exactly once: one landing and one hop row per hop, per ball, whatever the redeliveries.
+  const dupLandings = await db.query(`SELECT data->'ball'->>'id' AS ball, count(*) FROM event
+    WHERE type = 'dev.pingpong.ball.landed' GROUP BY 1 HAVING count(*) > 1`);
+  t.is(dupLandings.rows.length, 0);
+  const hopCounts = await db.query(`SELECT b.id, b.hops, count(h.*)::int AS n FROM ball b JOIN hop h ON h.ball_id = b.id
+    WHERE b.status = 'landed' GROUP BY b.id, b.hops`);
+  for (const r of hopCounts.rows) t.is(r.n, r.hops + 1, `ball ${r.id}: one hop row per hop`);
+});
+
+test.serial('ping aims at live forward pods it finds through the Kubernetes API', async (t) => {
+  const { stdout } = await run('kubectl', ['--kubeconfig', path.join(pp.dataDir, 'kubeconfig'), 'get', 'pods', '-n', 'pingpong',
+    '-l', 'serving.knative.dev/service=forward', '-o', 'jsonpath={.items[*].metadata.name}']);
+  const apiPods = new Set(stdout.trim().split(/\s+/));
+  const targets = await db.query(`SELECT DISTINCT target FROM ball WHERE served_at > now() - interval '20 seconds'`);
+  t.true(targets.rows.length > 0);
+  for (const { target } of targets.rows) t.true(apiPods.has(target), `${target} is a forward pod in the API (${[...apiPods]})`);
+});
+
+test.serial('a ball requested with a named target lands on that pod', async (t) => {
+  const target = podsOf(await status(), 'forward').find((p) => p.ready)!.name;
+  const res = await postEvent(`http://127.0.0.1:${pp.broker}/pingpong/default`, new CloudEvent({
+    type: 'dev.pingpong.ball.requested', source: '/e2e', id: `aimed-${Date.now()}`, datacontenttype: 'application/json',
+    data: { count: 2, target },
+  }));
+  t.is(res.status, 202);
+  const rows = await waitFor(async () => {
+    const r = await db.query(`SELECT b.id, b.landed_by FROM ball b WHERE b.status = 'landed' AND b.target = $1
+      AND b.id IN (SELECT data->'ball'->>'id' FROM event WHERE type = 'dev.pingpong.ball.thrown' AND source = '/pingpong/ping'
+        AND (data->>'hop')::int = 0 AND received_at > now() - interval '60 seconds')`, [target]);
+    return r.rows.length >= 2 ? r.rows : undefined;
+  }, `two balls aimed at ${target} to land`, { timeoutMs: 60_000, intervalMs: 300 });
+  for (const r of rows) t.is(r.landed_by, target);
+});
+
+test.serial('an idle Service scales to zero, and the next request is buffered and answered', async (t) => {
+  await waitFor(async () => podsOf(await status(), 'coin-flip').length === 0, 'coin-flip to scale to zero', { timeoutMs: 60_000, intervalMs: 250 });
+  const res = await request(`http://127.0.0.1:${pp.gateway}/compute`, {
+    method: 'POST', headers: { host: 'coin-flip.pingpong.127.0.0.1.sslip.io', 'content-type': 'application/json' },
+    body: JSON.stringify({ heads: 4 }),
+  });
+  t.is(res.status, 200, res.body);
+  const body = JSON.parse(res.body) as { heads_required: number; total_flips: number };
+  t.is(body.heads_required, 4);
+  t.true(body.total_flips >= 4);
+  t.true(podsOf(await status(), 'coin-flip').length >= 1);
+});
+
+test.serial('Ctrl-C stops everything and leaves no process behind', async (t) => {
+  const before = await processesMentioning(pp.dataDir);
+  t.true(before.length >= 5, `pods and PostgreSQL run: ${before.length}`);
+  await db.end();
+  const code = await pp.interrupt();
+  t.true(pp.exited());
+  t.true(code === 0 || code === 130 || code === null, `exit code ${code}`);
+  t.regex(pp.output(), /stopped\./);
+  await waitFor(async () => (await processesMentioning(pp.dataDir)).length === 0, 'every process of the instance to exit', { timeoutMs: 30_000 });
+  t.pass();
+});

@@ -1,0 +1,71 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmod, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { ROOT } from '../../lib/process/function-command.js';
+import { freePort } from './ports.js';
+import { waitFor } from './wait.js';
+
+export interface Instance {
+  dataDir: string;
+  gateway: number;
+  broker: number;
+  api: number;
+  output: () => string;
+  /** Ctrl-C, as a terminal sends it to the foreground process group; resolves with the exit code. */
+  interrupt: () => Promise<number | null>;
+  exited: () => boolean;
+}
+
+/** Runs `npm start -- <flags>` in its own process group on free ports and a temp data dir. */
+export async function npmStart(extra: string[] = [], env: Record<string, string> = {}): Promise<Instance> {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'pingpong-e2e-'));
+  // As root, the embedded PostgreSQL runs as the postgres user, which must reach its data dir.
+  await chmod(dataDir, 0o755);
+  const [gateway, broker, api] = [await freePort(), await freePort(), await freePort()];
+  const child: ChildProcess = spawn('npm', ['start', '--', '--data-dir', dataDir, '--gateway-port', String(gateway),
+    '--broker-port', String(broker), '--api-port', String(api), ...extra], {
+    cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true,
+  });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const exit = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  let done = false;
+  void exit.then(() => (done = true));
+  const interrupt = async () => {
+    if (!done) {
+      try { process.kill(-child.pid!, 'SIGINT'); } catch { /* gone */ }
+      const t = setTimeout(() => { try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ } }, 60_000);
+      const code = await exit;
+      clearTimeout(t);
+      return code;
+    }
+    return exit;
+  };
+  try {
+    await Promise.race([
+      waitFor(() => done || out.includes('Ctrl-C stops everything.'), 'npm start to report the runtime up', { timeoutMs: 120_000, intervalMs: 200 }),
+      exit,
+    ]);
+    if (done) throw new Error(`npm start exited:\n${out}`);
+  } catch (e) {
+    await interrupt();
+    await rm(dataDir, { recursive: true, force: true });
+    throw e;
+  }
+  return { dataDir, gateway, broker, api, output: () => out, interrupt, exited: () => done };
+}
+
+/** Processes whose command line or environment mention `marker` (the instance's data dir). */
+export async function processesMentioning(marker: string): Promise<number[]> {
+  const found: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      const [cmd, env] = await Promise.all([readFile(`/proc/${entry}/cmdline`, 'utf8'), readFile(`/proc/${entry}/environ`, 'utf8')]);
+      if (cmd.includes(marker) || env.includes(marker)) found.push(Number(entry));
+    } catch { /* gone, or not ours to read */ }
+  }
+  return found;
+}
