@@ -15,7 +15,7 @@ export function functionCommand(target: string): { command: string; args: string
   const main = path.join(path.dirname(require.resolve('@google-cloud/functions-framework', { paths: [ROOT] })), 'main.js');
   return {
     command: process.execPath,
-    args: ['--import', 'tsx', main, `--target=${target}`, '--signature-type=http', `--source=${path.join(ROOT, 'functions', 'index.ts')}`],
+    args: ['--import', 'tsx', '--import', path.join(ROOT, 'lib', 'process', 'exit-with-parent.ts'), main, `--target=${target}`, '--signature-type=http', `--source=${path.join(ROOT, 'functions', 'index.ts')}`],
     env: { FUNCTION_TARGET: target, NODE_ENV: 'production' },
   };
 }

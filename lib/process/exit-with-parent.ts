@@ -1,0 +1,9 @@
+/**
+ * Preloaded into locally run function processes: when the process that started this one is gone
+ * (killed without a chance to stop its children), exit too, so no orphan keeps a port. Kubernetes
+ * gets this from the kubelet; a plain process tree does not, and Node cannot set PR_SET_PDEATHSIG.
+ */
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) process.exit(0);
+}, 1000).unref();
