@@ -46,8 +46,12 @@ secrets: $(PG_ENV) ## write db/k8s/postgres.env with a random password (once)
 
 # Random hex from the kernel (no openssl needed); the password never leaves this file and the Secret.
 $(PG_ENV):
-	@umask 077; pw=$$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n'); \
-	printf 'POSTGRES_USER=pingpong\nPOSTGRES_PASSWORD=%s\nPOSTGRES_DB=pingpong\nDATABASE_URL=postgres://pingpong:%s@postgres.$(NAMESPACE).svc.cluster.local:5432/pingpong\n' "$$pw" "$$pw" > $@
+	@umask 077; rnd() { od -An -tx1 -N24 /dev/urandom | tr -d ' \n'; }; pw=$$(rnd); wpw=$$(rnd); rpw=$$(rnd); \
+	host=postgres.$(NAMESPACE).svc.cluster.local:5432; \
+	printf 'POSTGRES_USER=pingpong\nPOSTGRES_PASSWORD=%s\nPOSTGRES_DB=pingpong\n' "$$pw" > $@; \
+	printf 'ADMIN_DATABASE_URL=postgres://pingpong:%s@%s/pingpong\n' "$$pw" "$$host" >> $@; \
+	printf 'PINGPONG_WRITER_PASSWORD=%s\nPINGPONG_READER_PASSWORD=%s\n' "$$wpw" "$$rpw" >> $@; \
+	printf 'WRITER_DATABASE_URL=postgres://pingpong_writer:%s@%s/pingpong\n' "$$wpw" "$$host" >> $@
 	@echo "wrote $@ (git-ignored)"
 
 # kubectl alone (no kustomize binary): render, swap the image named once in kustomization.yaml

@@ -45,8 +45,8 @@ export function podEnvFor(deps: PodEnvDeps) {
 
 /**
  * `valueFrom` as the kubelet resolves it: ConfigMap keys from the manifests. Secrets are not in
- * the repo (kustomize generates them from a git-ignored file), so the runtime answers the one
- * secret key the functions use, DATABASE_URL, with its own PostgreSQL's writer URL.
+ * the repo (kustomize generates them from a git-ignored file), so the runtime answers the
+ * database keys of that secret with its own PostgreSQL's least-privilege users' URLs.
  */
 export function envFromResolver(deps: Pick<PodEnvDeps, 'configMaps' | 'db'>) {
   return (namespace: string, valueFrom: any): string | undefined => {
@@ -57,7 +57,8 @@ export function envFromResolver(deps: Pick<PodEnvDeps, 'configMaps' | 'db'>) {
       return v === undefined ? undefined : String(v);
     }
     const secret = valueFrom?.secretKeyRef;
-    if (secret?.key === 'DATABASE_URL') return deps.db.writerUrl;
+    if (secret?.key === 'WRITER_DATABASE_URL') return deps.db.writerUrl;
+    if (secret?.key === 'READER_DATABASE_URL') return deps.db.readerUrl;
     return undefined;
   };
 }
