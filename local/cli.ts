@@ -56,6 +56,20 @@ async function cmdUp(argv: string[]): Promise<void> {
   say(`UI:          ${running.gatewayUrl}/`);
   say(`Kubernetes:  kubectl --kubeconfig ${path.relative(process.cwd(), running.kubeconfig) || running.kubeconfig} get pods -n pingpong -w`);
   say(`Status:      npx pingpong status${opts.dataDir !== DEFAULTS['data-dir'] ? ` --data-dir ${opts.dataDir}` : ''}`);
+  const broker = running.resources.brokers[0];
+  say('');
+  say('Try:');
+  if (broker) {
+    say(`  curl -i ${running.brokerUrl}/${broker.metadata.namespace}/${broker.metadata.name} -H 'ce-specversion: 1.0' \\`);
+    say(`    -H 'ce-type: dev.pingpong.ball.requested' -H 'ce-source: /curl' -H "ce-id: $RANDOM" \\`);
+    say(`    -H 'content-type: application/json' -d '{"count":3}'`);
+  }
+  for (const v of s.services) {
+    const host = new URL(v.url).host;
+    if (v.name === 'coin-flip') say(`  curl -H 'Host: ${host}' -H 'content-type: application/json' -d '{"heads":5}' ${running.gatewayUrl}/compute`);
+    if (v.name === 'forward') say(`  curl -H 'Host: ${host}' ${running.gatewayUrl}/ping`);
+  }
+  say('');
   say('Ctrl-C stops everything.');
 }
 

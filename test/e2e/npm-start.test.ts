@@ -110,6 +110,17 @@ test.serial('an idle Service scales to zero, and the next request is buffered an
   t.true(podsOf(await status(), 'coin-flip').length >= 1);
 });
 
+test.serial('pingpong status --json shows Services, revisions, pods and Triggers of the running instance', async (t) => {
+  const { stdout } = await run(process.execPath, [path.join(ROOT, 'bin/pingpong.js'), 'status', '--json', '--data-dir', pp.dataDir]);
+  const s = JSON.parse(stdout) as RuntimeStatus;
+  t.deepEqual(s.services.map((v) => v.name).sort(), ['coin-flip', 'forward', 'ping', 'record-hop']);
+  t.true(s.services.find((v) => v.name === 'forward')!.revisions.some((r) => r.name === 'forward-00001' && r.ready >= 2));
+  t.true(s.pods.some((p) => p.service === 'record-hop' && p.ready));
+  t.true(s.triggers.some((tr) => tr.name === 'forward' && tr.subscriber === 'http://forward.pingpong.svc.cluster.local/'));
+  const text = (await run(process.execPath, [path.join(ROOT, 'bin/pingpong.js'), 'status', '--data-dir', pp.dataDir])).stdout;
+  t.regex(text, /forward-00001\s+100%/);
+});
+
 test.serial('Ctrl-C stops everything and leaves no process behind', async (t) => {
   const before = await processesMentioning(pp.dataDir);
   t.true(before.length >= 5, `pods and PostgreSQL run: ${before.length}`);
