@@ -77,7 +77,16 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
   const started = Date.now();
   if (!initialised) {
     log?.info({ dataDir }, 'initialising a new PostgreSQL data directory');
-    await server.initialise();
+    try {
+      await server.initialise();
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      // PostgreSQL refuses root, so as root it runs as the postgres user, which must reach the dir.
+      const hint = asRoot && /permission denied/i.test(message)
+        ? ` (running as root, PostgreSQL runs as the "postgres" user: every directory above ${pgdata} must be traversable by it, e.g. chmod o+x, or choose another --data-dir)`
+        : '';
+      throw new Error(`PostgreSQL could not initialise ${pgdata}: ${message.trim()}${hint}`);
+    }
   } else {
     log?.info({ dataDir }, 'reusing the PostgreSQL data directory');
   }
