@@ -183,7 +183,8 @@ test.serial('a pod that exits unexpectedly is marked Failed and replaced', async
 
 test.serial('stop() ends every pod process', async (t) => {
   const { serving, get } = await setup(t);
-  serving.apply(echoService('a', { annotations: { 'autoscaling.knative.dev/initial-scale': '2' } }));
+  // min-scale, not initial-scale: an idle revision may scale down before its second pod is ready.
+  serving.apply(echoService('a', { annotations: { 'autoscaling.knative.dev/min-scale': '2' } }));
   serving.apply(echoService('b'));
   const pids = [(await get('a')).json().pid, (await get('b')).json().pid];
   await waitFor(() => readyPods(serving, 'a').length === 2, 'two pods of a', { timeoutMs: 30_000 });
