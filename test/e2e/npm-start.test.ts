@@ -1,5 +1,5 @@
 import test from 'ava';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -97,12 +97,27 @@ test.serial('a ball requested with a named target lands on that pod', async (t) 
   for (const r of rows) t.is(r.landed_by, target);
 });
 
-test.serial('an idle Service scales to zero, and the next request is buffered and answered', async (t) => {
+const compute = (heads: number) => request(`http://127.0.0.1:${pp.gateway}/compute`, {
+  method: 'POST', headers: { host: 'coin-flip.pingpong.127.0.0.1.sslip.io', 'content-type': 'application/json' },
+  body: JSON.stringify({ heads }),
+});
+
+test.serial('an idle Service scales to zero, kubectl get pods -w follows it, the next request is buffered and answered', async (t) => {
+  t.is((await compute(2)).status, 200, 'coin-flip answers (waking it if it was already at zero)');
+  const [pod] = podsOf(await status(), 'coin-flip');
+  t.truthy(pod);
+  // kubectl follows the pods as a user would, in its own process group, with its own HOME.
+  const watch = spawn('kubectl', ['--kubeconfig', path.join(pp.dataDir, 'kubeconfig'), '--cache-dir', path.join(pp.dataDir, 'kubectl-cache'),
+    'get', 'pods', '-n', 'pingpong', '-w', '--output-watch-events'], { env: { ...process.env, HOME: pp.dataDir, KUBECONFIG: '' }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let seen = '';
+  watch.stdout!.on('data', (d) => (seen += d));
+  watch.stderr!.on('data', (d) => (seen += d));
+  t.teardown(() => { try { process.kill(-watch.pid!, 'SIGKILL'); } catch { /* gone */ } });
   await waitFor(async () => podsOf(await status(), 'coin-flip').length === 0, 'coin-flip to scale to zero', { timeoutMs: 60_000, intervalMs: 250 });
-  const res = await request(`http://127.0.0.1:${pp.gateway}/compute`, {
-    method: 'POST', headers: { host: 'coin-flip.pingpong.127.0.0.1.sslip.io', 'content-type': 'application/json' },
-    body: JSON.stringify({ heads: 4 }),
-  });
+  await waitFor(() => new RegExp(`DELETED\\s+${pod!.name}`).test(seen), `kubectl -w to show ${pod!.name} deleted`, { timeoutMs: 20_000 });
+  t.regex(seen, new RegExp(`ADDED\\s+${pod!.name}`));
+
+  const res = await compute(4);
   t.is(res.status, 200, res.body);
   const body = JSON.parse(res.body) as { heads_required: number; total_flips: number };
   t.is(body.heads_required, 4);
