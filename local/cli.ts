@@ -10,6 +10,7 @@ import { formatStatus } from './cli/status.js';
 import { table } from './cli/table.js';
 import { readRuntimeInfo } from './runtime/control.js';
 import { up, InvalidManifests, type RuntimeStatus } from './runtime/up.js';
+import { ManifestLoadError } from '../lib/manifests/index.js';
 
 const HELP = `pingpong — Knative Ping-Pong's local runtime
 
@@ -98,7 +99,7 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((e: unknown) => {
-  if (e instanceof FlagError || e instanceof InvalidManifests) {
+  if (e instanceof FlagError || e instanceof InvalidManifests || e instanceof ManifestLoadError) {
     process.stderr.write(`pingpong: ${e.message}\n`);
     process.exit(2);
   }

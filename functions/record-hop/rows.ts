@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import {
   APISERVER_ADD, APISERVER_DELETE, APISERVER_UPDATE, BALL_DROPPED, BALL_LANDED, BALL_THROWN, COIN_FLIPPED,
-  PEER_PONGED, PODS_LISTED, WORKERS_SCALED, type BallInFlight, type DataOf,
+  PEER_PONGED, PODS_LISTED, WORKERS_SCALED, type BallInFlight, type DataOf, ERROR_CODE, ERROR_DATA, ERROR_DEST,
 } from '../../lib/contract/index.js';
 import type { HistoryNotice } from '../../lib/db/notify.js';
 
@@ -185,7 +185,7 @@ export function planEvent<K extends HistoryType>(type: K, m: EventMeta, data: Da
 }
 
 /** Knative's dead-letter extensions (REFERENCE 2.3): any one of them marks a dead letter. */
-export const DEAD_LETTER_EXTENSIONS = ['knativeerrordest', 'knativeerrorcode', 'knativeerrordata'] as const;
+export const DEAD_LETTER_EXTENSIONS = [ERROR_DEST, ERROR_CODE, ERROR_DATA] as const;
 
 /** A CloudEvent as the SDK gives it: attributes and extensions as properties. */
 export type EventAttributes = EventMeta & { type: string; data?: unknown; [extension: string]: unknown };
@@ -217,9 +217,9 @@ export function planDeadLetter(e: EventAttributes): Plan {
   const ballid = typeof e.ballid === 'string' && e.ballid !== '' ? e.ballid : undefined;
   const row: DeadLetterRow = {
     source: e.source, id: e.id, type: e.type,
-    dest: e.knativeerrordest === undefined || e.knativeerrordest === null ? '' : String(e.knativeerrordest),
-    code: errorCode(e.knativeerrorcode),
-    errorData: decodeErrorData(e.knativeerrordata),
+    dest: e[ERROR_DEST] === undefined || e[ERROR_DEST] === null ? '' : String(e[ERROR_DEST]),
+    code: errorCode(e[ERROR_CODE]),
+    errorData: decodeErrorData(e[ERROR_DATA]),
     time: e.time ?? null,
     // Binary data (not JSON) is kept as its base64 text.
     data: e.data instanceof Uint8Array ? Buffer.from(e.data).toString('base64') : e.data ?? null,

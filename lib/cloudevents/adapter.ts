@@ -2,7 +2,7 @@ import { HTTP, type CloudEvent } from 'cloudevents';
 import type { Request, Response, HttpFunction } from '@google-cloud/functions-framework';
 import { parseData, isEventType, type DataOf, type EventType } from '../contract/index.js';
 import { BadRequest, Transient, badRequest, badRequestBody } from './errors.js';
-import { receive, normaliseHeaders, mediaType } from './receive.js';
+import { receive, normaliseHeaders } from './receive.js';
 import { installServerGuard, sendJson, tooLarge } from '../http/server-guard.js';
 import type { Logger } from '../log.js';
 
@@ -128,4 +128,3 @@ export function functionApp(spec: AppSpec): HttpFunction {
   };
 }
 
-export { mediaType };

@@ -17,3 +17,8 @@ export const APISERVER_DELETE = 'dev.knative.apiserver.resource.delete';
 
 /** Sources are `/pingpong/<function>`. */
 export const sourceOf = (fn: string): string => `/pingpong/${fn}`;
+
+/** Knative's dead-letter extensions (REFERENCE 2.3): the Broker adds them, record-hop reads them. */
+export const ERROR_DEST = 'knativeerrordest';
+export const ERROR_CODE = 'knativeerrorcode';
+export const ERROR_DATA = 'knativeerrordata';

@@ -126,20 +126,36 @@ export function cesqlFilters(obj: ManifestObject): string[] {
   return found;
 }
 
+/** The default schedule when `spec.schedule` is absent: every minute. */
+export const DEFAULT_SCHEDULE = '* * * * *';
+
 /** robfig/cron's descriptors, as Knative's PingSource parser accepts them (no @every, no @reboot). */
 const DESCRIPTORS = ['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly'];
 
-/** A PingSource schedule: 5 fields, or 6 with leading seconds, or a descriptor. Returns an error or undefined. */
-export function cronProblem(schedule: string, timezone?: string): string | undefined {
+/**
+ * Knative's schedule rules, once for the validator and the local PingSource: 5 fields, 6 with
+ * leading seconds, or a descriptor (`@midnight` is `@daily`). Returns the pattern as croner reads
+ * it, or an Error naming the problem; absent means every minute.
+ */
+export function cronSchedule(schedule: unknown): string | Error {
+  if (schedule === undefined || schedule === null) return DEFAULT_SCHEDULE;
+  if (typeof schedule !== 'string' || schedule.trim() === '') return new Error('spec.schedule: must be a cron expression');
   const text = schedule.trim();
   if (text.startsWith('@')) {
-    if (!DESCRIPTORS.includes(text)) return `"${text}" is not a supported descriptor (${DESCRIPTORS.join(', ')}; @every is not accepted)`;
-  } else {
-    const fields = text.split(/\s+/).length;
-    if (fields !== 5 && fields !== 6) return `must have 5 fields, or 6 with leading seconds, got ${fields}`;
+    if (!DESCRIPTORS.includes(text)) return new Error(`spec.schedule: "${text}" is not a supported descriptor (${DESCRIPTORS.join(', ')}; @every is not accepted)`);
+    return text === '@midnight' ? '@daily' : text;
   }
+  const fields = text.split(/\s+/).length;
+  if (fields !== 5 && fields !== 6) return new Error(`spec.schedule: must have 5 fields, or 6 with leading seconds, got ${fields}`);
+  return text;
+}
+
+/** A PingSource schedule that croner cannot run, or undefined when it can. */
+export function cronProblem(schedule: string, timezone?: string): string | undefined {
+  const pattern = cronSchedule(schedule);
+  if (pattern instanceof Error) return pattern.message.replace(/^spec\.schedule: /, '');
   try {
-    new Cron(text, { paused: true, ...(timezone ? { timezone } : {}) }).stop();
+    new Cron(pattern, { paused: true, mode: '5-or-6-parts', ...(timezone ? { timezone } : {}) }).stop();
   } catch (err) {
     return (err as Error).message;
   }

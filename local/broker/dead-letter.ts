@@ -2,10 +2,9 @@
  * What a dead-letter sink receives: the original event plus Knative's error extensions
  * (EVT pkg/kncloudevents/attributes/knative_error.go, DOCS eventing/event-delivery.md).
  */
+import { ERROR_CODE, ERROR_DATA, ERROR_DEST } from '../../lib/contract/types.js';
 
-export const ERROR_DEST = 'knativeerrordest';
-export const ERROR_CODE = 'knativeerrorcode';
-export const ERROR_DATA = 'knativeerrordata';
+export { ERROR_CODE, ERROR_DATA, ERROR_DEST };
 /** The code base64-encodes the response body, then cuts the text to this many characters. */
 export const ERROR_DATA_MAX = 1024;
 /** The code Knative records when the last attempt got no HTTP response (refused, reset, timeout). */

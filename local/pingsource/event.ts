@@ -4,37 +4,16 @@
  * seconds and descriptors, no @every), and how the adapter's CloudEvents client retries
  * (SDKGO v2/protocol/http/protocol.go, v2/context/retry.go). No I/O, no clock.
  */
+import { cronSchedule, DEFAULT_SCHEDULE } from '../../lib/manifests/eventing-rules.js';
+import { PING_SOURCE_TICK } from '../../lib/contract/types.js';
 import type { KubeObject } from '../types.js';
 import type { BrokerEvent } from '../broker/event.js';
 
 /** Knative's own type for PingSource events. */
-export const PING_EVENT_TYPE = 'dev.knative.sources.ping';
+export const PING_EVENT_TYPE = PING_SOURCE_TICK;
 
 /** `source` of a PingSource's events. */
 export const pingSourceUri = (namespace: string, name: string): string => `/apis/v1/namespaces/${namespace}/pingsources/${name}`;
-
-/** The default schedule when `spec.schedule` is absent: every minute. */
-export const DEFAULT_SCHEDULE = '* * * * *';
-
-/** Descriptors robfig/cron accepts and Knative keeps (it refuses `@every`). */
-const DESCRIPTORS = new Set(['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly']);
-
-/**
- * The schedule as croner should read it, or an Error naming the problem: 5 fields, 6 with leading
- * seconds, or a descriptor (`@midnight` is `@daily`).
- */
-export function cronSchedule(schedule: unknown): string | Error {
-  if (schedule === undefined || schedule === null) return DEFAULT_SCHEDULE;
-  if (typeof schedule !== 'string' || schedule.trim() === '') return new Error('spec.schedule: must be a cron expression');
-  const text = schedule.trim();
-  if (text.startsWith('@')) {
-    if (!DESCRIPTORS.has(text)) return new Error(`spec.schedule: "${text}" is not accepted (${[...DESCRIPTORS].join(', ')}; not @every)`);
-    return text === '@midnight' ? '@daily' : text;
-  }
-  const fields = text.split(/\s+/).length;
-  if (fields !== 5 && fields !== 6) return new Error(`spec.schedule: needs 5 fields, or 6 with leading seconds; got ${fields}`);
-  return text;
-}
 
 /** What changes per tick. */
 export interface Tick {
@@ -82,3 +61,5 @@ export function isRetriableSend(status: number | undefined): boolean {
 
 /** Wait before retry k (1-based): exponential from 50 ms, so 100, 200, 400, 800, 1600 ms. */
 export const sendBackoffMs = (k: number, baseMs = 50): number => baseMs * 2 ** k;
+
+export { cronSchedule, DEFAULT_SCHEDULE };

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { mkdir, writeFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import { loadKustomization, loadFiles, validateAll, ManifestLoadError, type LoadedResource, type ManifestProblem } from '../../lib/manifests/index.js';
+import { loadKustomization, loadFiles, validateAll, type LoadedResource, type ManifestProblem } from '../../lib/manifests/index.js';
 import { openDatabase, redact, type OpenDatabase } from '../../lib/db/open.js';
 import { functionCommand, ROOT } from '../../lib/process/function-command.js';
 import { Serving } from '../serving/index.js';
@@ -9,9 +9,8 @@ import { startGateway, type Gateway } from '../gateway/index.js';
 import { LocalBroker } from '../broker/index.js';
 import { startPingSources, type PingSources } from '../pingsource/index.js';
 import { LocalApiServer } from '../apiserver/index.js';
-import type { KubeObject } from '../types.js';
 import type { UpOptions } from '../cli/flags.js';
-import { mergeResources, sortResources, describe, type Resources } from './resources.js';
+import { mergeResources, sortResources, type Resources } from './resources.js';
 import { destinationResolver, displayUrl } from './resolve.js';
 import { podEnvFor, envFromResolver } from './pod-env.js';
 import { startControl, writeRuntimeInfo, removeRuntimeInfo } from './control.js';
@@ -155,10 +154,6 @@ export async function up(opts: UpOptions, log: Logger, progress: (line: string) 
     return { resources: res, gatewayUrl, brokerUrl, apiUrl, kubeconfig: kubeconfigs.admin, db, status, stop: stopAll };
   } catch (e) {
     await stopAll();
-    if (e instanceof ManifestLoadError) throw e;
     throw e;
   }
 }
-
-export { describe };
-export type { KubeObject };

@@ -24,6 +24,12 @@ test('an invalid manifest is refused before anything starts, naming the file, th
   t.deepEqual(await readdir(dataDir), [], 'nothing was started or written');
 });
 
+test('a -f file that does not exist is refused naming it', async (t) => {
+  const r = await cli(['up', '--data-dir', path.join(os.tmpdir(), 'pingpong-never-made'), '-f', '/nonexistent/my-trigger.yaml']);
+  t.is(r.code, 2);
+  t.regex(r.stderr, /^pingpong: \/nonexistent\/my-trigger\.yaml: no such file/);
+});
+
 for (const [args, env, flag] of [
   [['up', '--gateway-port', 'http'], {}, '--gateway-port'],
   [['up'], { PINGPONG_STABLE_WINDOW: 'soon' }, '--stable-window'],
