@@ -14,10 +14,8 @@ BROKER_PORT ?= 8081
 # The Knative gateway: the local runtime's (npm start) or a cluster's kourier, port-forwarded.
 GATEWAY ?= http://localhost:8080
 COIN_FLIP_HOST ?= coin-flip.$(NAMESPACE).127.0.0.1.sslip.io
-# Secret values for the in-cluster PostgreSQL: written once, git-ignored (db/k8s/.gitignore).
-PG_ENV := db/k8s/postgres.env
 
-.PHONY: help install build test start bench images deploy undeploy demo watch load secrets
+.PHONY: help install build test start bench images deploy undeploy demo watch load
 
 help:
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -42,25 +40,20 @@ images: ## build the one image as $(REGISTRY)/pingpong:$(TAG); push it, or load 
 	if [ "$(REGISTRY)" = kind.local ]; then kind load docker-image $(IMAGE) --name $(KIND_CLUSTER); \
 	else docker push $(IMAGE); fi
 
-secrets: $(PG_ENV) ## write db/k8s/postgres.env with a random password (once)
-
-# Random hex from the kernel (no openssl needed); the password never leaves this file and the Secret.
-$(PG_ENV):
-	@umask 077; rnd() { od -An -tx1 -N24 /dev/urandom | tr -d ' \n'; }; pw=$$(rnd); wpw=$$(rnd); rpw=$$(rnd); \
-	host=postgres.$(NAMESPACE).svc.cluster.local:5432; \
-	printf 'POSTGRES_USER=pingpong\nPOSTGRES_PASSWORD=%s\nPOSTGRES_DB=pingpong\n' "$$pw" > $@; \
-	printf 'ADMIN_DATABASE_URL=postgres://pingpong:%s@%s/pingpong\n' "$$pw" "$$host" >> $@; \
-	printf 'PINGPONG_WRITER_PASSWORD=%s\nPINGPONG_READER_PASSWORD=%s\n' "$$wpw" "$$rpw" >> $@; \
-	printf 'WRITER_DATABASE_URL=postgres://pingpong_writer:%s@%s/pingpong\n' "$$wpw" "$$host" >> $@
-	@echo "wrote $@ (git-ignored)"
-
 # kubectl alone (no kustomize binary): render, swap the image named once in kustomization.yaml
-# for $(IMAGE), apply. The migrate Job is deleted first: its pod template is immutable.
-deploy: $(PG_ENV) ## kubectl apply -k . with the image set to $(IMAGE)
-	kubectl delete job pingpong-migrate -n $(NAMESPACE) --ignore-not-found
+# for $(IMAGE), apply. The database credentials are made in the cluster by the pingpong-credentials
+# Job (db/k8s/400-credentials-job.yaml), so nothing is written here first. Both Jobs are deleted
+# first: a Job's pod template is immutable (the credentials Job re-runs and changes nothing).
+# A cluster installed when the Secret came from a secretGenerator has the passwords in the Secret's
+# last-applied annotation, and apply would now delete them (data: null); the annotation is dropped
+# once, which keeps the keys.
+deploy: ## kubectl apply -k . with the image set to $(IMAGE)
+	kubectl delete job pingpong-migrate pingpong-credentials -n $(NAMESPACE) --ignore-not-found
+	if kubectl get secret pingpong-postgres -n $(NAMESPACE) -o jsonpath='{.metadata.annotations.kubectl\.kubernetes\.io/last-applied-configuration}' 2>/dev/null | grep -q '"data"'; then \
+	  kubectl annotate secret pingpong-postgres -n $(NAMESPACE) kubectl.kubernetes.io/last-applied-configuration-; fi
 	kubectl kustomize . | sed -E 's#^([[:space:]]*-?[[:space:]]*image: )pingpong(:[A-Za-z0-9._-]+)?$$#\1$(IMAGE)#' | kubectl apply -f -
 
-undeploy: $(PG_ENV) ## kubectl delete -k . (the namespace with it)
+undeploy: ## kubectl delete -k . (the namespace with it, the database and its credentials too)
 	kubectl delete -k . --ignore-not-found
 
 # A ball request and a flip request through the Broker's ingress, as any client would send them.

@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { parse, parseAllDocuments } from 'yaml';
-import { kustomizationDirs, loadKustomization, kustomizationGenerators, type GeneratedResource } from './load.js';
+import { parseAllDocuments } from 'yaml';
+import { kustomizationFiles, loadKustomization, kustomizationGenerators, type GeneratedResource } from './load.js';
 import { isObject } from './paths.js';
 import type { ManifestObject } from './types.js';
 
@@ -24,14 +24,14 @@ export async function hasKubectl(): Promise<boolean> {
 /**
  * Renders the kustomization at rootDir with `kubectl kustomize` when kubectl exists, else with the
  * project's loader (files as written, plus name-only generated resources). kubectl runs on a copy
- * of the tree in which missing generator sources (the git-ignored db/k8s/postgres.env) are
- * placeholders, so a fresh clone renders and no real secret is read.
+ * holding only what a fresh clone has of the files the kustomization reads (freshCloneFiles), so a
+ * rendering that needs a git-ignored file (a local secret) fails here as it would after `git clone`.
  */
 export async function renderKustomization(rootDir: string, opts: { useKubectl?: boolean } = {}): Promise<Rendering> {
   if (opts.useKubectl ?? await hasKubectl()) {
     const tmp = await mkdtemp(path.join(tmpdir(), 'pingpong-kustomize-'));
     try {
-      await copyTree(rootDir, tmp);
+      await copyAsCloned(rootDir, tmp);
       const { stdout } = await run('kubectl', ['kustomize', tmp], { maxBuffer: 64 * 1024 * 1024, timeout: 60_000 });
       const objects = parseAllDocuments(stdout).map((d) => d.toJS()).filter(isObject);
       return { via: 'kubectl', objects };
@@ -48,24 +48,28 @@ const generatedObject = (g: GeneratedResource): ManifestObject =>
   ({ apiVersion: 'v1', kind: g.kind, metadata: { name: g.name, ...(g.namespace ? { namespace: g.namespace } : {}) } });
 
 /**
- * Copies the kustomization tree's folders (their own files only, no sub-folders) and writes every
- * generator source as a placeholder, so neither a missing nor a real secret file matters.
+ * The files under rootDir a fresh clone would have, relative to it: what git tracks, plus new
+ * files it does not ignore (work not committed yet, which a commit would ship). Undefined outside
+ * a git work tree (an unpacked archive), where every file is what the user has.
  */
-async function copyTree(rootDir: string, to: string): Promise<void> {
-  for (const dir of await kustomizationDirs(rootDir)) {
-    const dest = path.join(to, path.relative(rootDir, dir));
-    await mkdir(dest, { recursive: true });
-    for (const entry of await readdir(dir, { withFileTypes: true })) {
-      if (entry.isFile()) await copyFile(path.join(dir, entry.name), path.join(dest, entry.name));
-    }
+export async function freshCloneFiles(rootDir: string): Promise<Set<string> | undefined> {
+  try {
+    const { stdout } = await run('git', ['-C', rootDir, 'ls-files', '-z', '--cached', '--others', '--exclude-standard'],
+      { maxBuffer: 64 * 1024 * 1024, timeout: 20_000 });
+    return new Set(stdout.split('\0').filter(Boolean).map((f) => path.normalize(f)));
+  } catch {
+    return undefined;
   }
-  for (const dir of await kustomizationDirs(to)) {
-    const k = parse(await readFile(path.join(dir, 'kustomization.yaml'), 'utf8')) ?? {};
-    for (const g of [...(k.secretGenerator ?? []), ...(k.configMapGenerator ?? [])]) {
-      for (const src of [...(g.envs ?? []), ...(g.env ? [g.env] : [])] as string[]) {
-        await writeFile(path.join(dir, src), 'PLACEHOLDER=not-a-secret\n');
-      }
-      for (const f of (g.files ?? []) as string[]) await writeFile(path.join(dir, f.split('=').pop()!), 'placeholder\n');
-    }
+}
+
+/** Copies the files the kustomization reads that a fresh clone has; the others stay missing. */
+async function copyAsCloned(rootDir: string, to: string): Promise<void> {
+  const shipped = await freshCloneFiles(rootDir);
+  for (const file of await kustomizationFiles(rootDir)) {
+    if (shipped && !shipped.has(path.normalize(file))) continue;
+    const from = path.join(rootDir, file);
+    if (!(await stat(from).catch(() => undefined))?.isFile()) continue;
+    await mkdir(path.dirname(path.join(to, file)), { recursive: true });
+    await copyFile(from, path.join(to, file));
   }
 }

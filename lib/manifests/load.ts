@@ -69,6 +69,33 @@ export async function kustomizationGenerators(rootDir: string): Promise<Generate
   return out;
 }
 
+/**
+ * Every file the kustomization tree reads, relative to rootDir: each kustomization file, the
+ * resources that are files, and generator sources (`envs`, `env`, `files`). What `kubectl
+ * kustomize` needs, and so what a fresh clone must have.
+ */
+export async function kustomizationFiles(rootDir: string): Promise<string[]> {
+  const out: string[] = [];
+  const rel = (p: string) => path.relative(rootDir, p);
+  for (const dir of await kustomizationDirs(rootDir)) {
+    const { file, doc, resources } = await readKustomization(rootDir, dir);
+    out.push(file);
+    for (const entry of resources) {
+      const target = path.join(dir, entry);
+      if ((await stat(target)).isFile()) out.push(rel(target));
+    }
+    for (const key of ['secretGenerator', 'configMapGenerator'] as const) {
+      for (const g of Array.isArray(doc[key]) ? doc[key] : []) {
+        if (!isObject(g)) continue;
+        const sources = [...(Array.isArray(g.envs) ? g.envs : []), ...(typeof g.env === 'string' ? [g.env] : []),
+          ...(Array.isArray(g.files) ? g.files.map((f: unknown) => String(f).split('=').pop()!) : [])];
+        for (const src of sources) out.push(rel(path.join(dir, String(src))));
+      }
+    }
+  }
+  return [...new Set(out)];
+}
+
 /** Every directory of the kustomization tree under rootDir (root first, then as listed). */
 export async function kustomizationDirs(rootDir: string): Promise<string[]> {
   const dirs: string[] = [];

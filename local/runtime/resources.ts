@@ -1,4 +1,4 @@
-import type { LoadedResource } from '../../lib/manifests/index.js';
+import { referencesOf, type LoadedResource } from '../../lib/manifests/index.js';
 import type { KubeObject } from '../types.js';
 
 /** The resources the local runtime runs, by role; everything else it reports and skips. */
@@ -33,31 +33,81 @@ export function mergeResources(...sets: LoadedResource[][]): LoadedResource[] {
 
 const WHY_SKIPPED: Record<string, string> = {
   StatefulSet: 'PostgreSQL is embedded locally',
-  Job: 'migrations run at start locally',
+  Job: 'Jobs do not run locally: the runtime migrates the embedded PostgreSQL and makes its passwords at start',
   Service: 'plain Kubernetes Services are not emulated (PostgreSQL is embedded)',
-  Secret: 'the runtime supplies DATABASE_URL itself',
+  Secret: 'the runtime supplies DATABASE_URL itself (the embedded PostgreSQL\'s credentials)',
 };
+
+type Bucket = Exclude<keyof Resources, 'skipped'>;
+
+/** What the runtime runs or serves, by `<group>/<kind>`; anything else is skipped. */
+const BUCKETS: Record<string, Bucket> = {
+  'serving.knative.dev/Service': 'services',
+  'eventing.knative.dev/Broker': 'brokers',
+  'eventing.knative.dev/Trigger': 'triggers',
+  'sources.knative.dev/PingSource': 'pingSources',
+  'sources.knative.dev/SinkBinding': 'sinkBindings',
+  '/ConfigMap': 'configMaps',
+  '/Namespace': 'namespaces',
+  '/ServiceAccount': 'rbac',
+  'rbac.authorization.k8s.io/Role': 'rbac',
+  'rbac.authorization.k8s.io/RoleBinding': 'rbac',
+  'rbac.authorization.k8s.io/ClusterRole': 'rbac',
+  'rbac.authorization.k8s.io/ClusterRoleBinding': 'rbac',
+};
+
+const bucketOf = (o: KubeObject): Bucket | undefined =>
+  BUCKETS[`${o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : ''}/${o.kind}`];
 
 export function sortResources(loaded: readonly LoadedResource[]): Resources {
   const out: Resources = { services: [], brokers: [], triggers: [], pingSources: [], sinkBindings: [], configMaps: [], rbac: [], namespaces: [], skipped: [] };
+  const unusedRbac = rbacOnlyForSkipped(loaded);
   for (const { object } of loaded) {
     const o = object as KubeObject;
-    const group = o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : '';
-    switch (`${group}/${o.kind}`) {
-      case 'serving.knative.dev/Service': out.services.push(o); break;
-      case 'eventing.knative.dev/Broker': out.brokers.push(o); break;
-      case 'eventing.knative.dev/Trigger': out.triggers.push(o); break;
-      case 'sources.knative.dev/PingSource': out.pingSources.push(o); break;
-      case 'sources.knative.dev/SinkBinding': out.sinkBindings.push(o); break;
-      case '/ConfigMap': out.configMaps.push(o); break;
-      case '/Namespace': out.namespaces.push(o); break;
-      case '/ServiceAccount':
-      case 'rbac.authorization.k8s.io/Role':
-      case 'rbac.authorization.k8s.io/RoleBinding':
-      case 'rbac.authorization.k8s.io/ClusterRole':
-      case 'rbac.authorization.k8s.io/ClusterRoleBinding': out.rbac.push(o); break;
-      default: out.skipped.push({ resource: describe(o), why: WHY_SKIPPED[o.kind] ?? 'not emulated by the local runtime' });
+    const bucket = bucketOf(o);
+    const why = unusedRbac.get(describe(o)) ?? (bucket ? undefined : WHY_SKIPPED[o.kind] ?? 'not emulated by the local runtime');
+    if (why) out.skipped.push({ resource: describe(o), why });
+    else out[bucket!].push(o);
+  }
+  return out;
+}
+
+/**
+ * The RBAC that exists only for workloads the runtime skips (the credentials Job's ServiceAccount,
+ * Role and RoleBinding), by `describe()` name, with the reason: a ServiceAccount that only skipped
+ * objects use, the bindings whose every subject is such a ServiceAccount, and the roles only those
+ * bindings grant. The rest stays, so the local API enforces the cluster's RBAC on what runs here.
+ */
+function rbacOnlyForSkipped(loaded: readonly LoadedResource[]): Map<string, string> {
+  const users = new Map<string, { runs: boolean; skipped: string[] }>();
+  for (const r of loaded) {
+    const o = r.object as KubeObject;
+    if (bucketOf(o) === 'rbac') continue;
+    for (const ref of referencesOf(r)) {
+      if (ref.kind !== 'ServiceAccount') continue;
+      const k = `${ref.namespace}/${ref.name}`;
+      const u = users.get(k) ?? { runs: false, skipped: [] };
+      if (bucketOf(o)) u.runs = true; else u.skipped.push(describe(o));
+      users.set(k, u);
     }
   }
+  const unused = new Map([...users].filter(([, u]) => !u.runs && u.skipped.length > 0).map(([k, u]) => [k, u.skipped]));
+  const out = new Map<string, string>();
+  if (unused.size === 0) return out;
+  const grants = new Map<string, boolean[]>(); // role → for each binding of it: is the binding skipped?
+  for (const { object } of loaded) {
+    const o = object as KubeObject & { subjects?: Array<{ kind: string; name: string; namespace?: string }>; roleRef?: { kind: string; name: string } };
+    const ns = o.metadata.namespace ?? 'default';
+    if (o.kind === 'ServiceAccount' && unused.has(`${ns}/${o.metadata.name}`)) {
+      out.set(describe(o), `used only by ${unused.get(`${ns}/${o.metadata.name}`)!.join(', ')}, which the local runtime does not run`);
+    }
+    if (o.kind !== 'RoleBinding' && o.kind !== 'ClusterRoleBinding') continue;
+    const subjects = (o.subjects ?? []).map((x) => ({ ...x, key: `${x.namespace ?? ns}/${x.name}` }));
+    const skip = subjects.length > 0 && subjects.every((x) => x.kind === 'ServiceAccount' && unused.has(x.key));
+    if (skip) out.set(describe(o), `binds only ServiceAccount ${subjects.map((x) => x.key).join(', ')}, skipped`);
+    const role = o.roleRef?.kind === 'ClusterRole' ? `ClusterRole/${o.roleRef.name}` : `Role/${ns}/${o.roleRef?.name}`;
+    grants.set(role, [...(grants.get(role) ?? []), skip]);
+  }
+  for (const [role, skips] of grants) if (skips.every(Boolean)) out.set(role, 'granted only to skipped ServiceAccounts');
   return out;
 }
