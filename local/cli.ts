@@ -9,8 +9,15 @@ import { parseUp, parseStatus, FlagError, ENV, DEFAULTS } from './cli/flags.js';
 import { formatStatus } from './cli/status.js';
 import { table } from './cli/table.js';
 import { readRuntimeInfo } from './runtime/control.js';
-import { up, InvalidManifests, type RuntimeStatus } from './runtime/up.js';
+import { up, InvalidManifests, Interrupted, type RuntimeStatus } from './runtime/up.js';
 import { ManifestLoadError } from '../lib/manifests/index.js';
+import { Refusal } from '../lib/refusal.js';
+
+/** A failure nobody planned for: one line; the stack only when asked for (LOG_LEVEL=debug). */
+const unexpected = (e: unknown): string => {
+  const err = e instanceof Error ? e : new Error(String(e));
+  return process.env.LOG_LEVEL === 'debug' ? err.stack ?? err.message : `${err.message} (LOG_LEVEL=debug shows where)`;
+};
 
 const HELP = `pingpong — Knative Ping-Pong's local runtime
 
@@ -29,7 +36,23 @@ async function cmdUp(argv: string[]): Promise<void> {
   const opts = parseUp(argv, process.env);
   const log = pino({ name: 'pingpong', level: process.env.LOG_LEVEL ?? 'warn' });
   say('pingpong up: starting the local runtime');
-  const running = await up(opts, log, (line) => say(`  ${line}`));
+  // Ctrl-C before the runtime is up: stop what has started, in order, then exit.
+  const starting = new AbortController();
+  const early = (signal: string) => {
+    if (starting.signal.aborted) return;
+    say(`\n${signal}: stopping what has started…`);
+    starting.abort();
+  };
+  process.once('SIGINT', early).once('SIGTERM', early);
+  let running;
+  try {
+    running = await up(opts, log, (line) => say(`  ${line}`), starting.signal);
+  } catch (e) {
+    if (!(e instanceof Interrupted)) throw e;
+    say('stopped.');
+    process.exit(130);
+  }
+  process.off('SIGINT', early).off('SIGTERM', early);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) {
@@ -99,10 +122,10 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((e: unknown) => {
-  if (e instanceof FlagError || e instanceof InvalidManifests || e instanceof ManifestLoadError) {
+  if (e instanceof Refusal || e instanceof InvalidManifests || e instanceof ManifestLoadError) {
     process.stderr.write(`pingpong: ${e.message}\n`);
     process.exit(2);
   }
-  process.stderr.write(`pingpong: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+  process.stderr.write(`pingpong: ${unexpected(e)}\n`);
   process.exit(1);
 });

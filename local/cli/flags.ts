@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { parseGoDuration } from '../../lib/manifests/durations.js';
+import { Refusal } from '../../lib/refusal.js';
 
 /** Everything `pingpong up` can be told; each flag also reads from an environment variable. */
 export interface UpOptions {
@@ -13,9 +14,10 @@ export interface UpOptions {
 
 export interface StatusOptions { dataDir: string; json: boolean }
 
-export class FlagError extends Error {
+/** A bad flag value: one line naming the flag, exit 2. */
+export class FlagError extends Refusal {
   constructor(readonly flag: string, message: string) {
-    super(`${flag}: ${message}`);
+    super(flag, message);
     this.name = 'FlagError';
   }
 }
@@ -96,4 +98,72 @@ export function parseStatus(argv: string[], env: NodeJS.ProcessEnv): StatusOptio
   } catch (e) {
     throw new FlagError('status', (e as Error).message);
   }
+}
+
+/** `pingpong balls`: recent balls, or the balls one request made (its ce-source and ce-id). */
+export interface BallsOptions { dataDir: string; json: boolean; last?: number; request?: { source: string; id: string } }
+
+/** `pingpong ball ID`: one ball, hop by hop. */
+export interface BallOptions { dataDir: string; json: boolean; id: string }
+
+/** How many balls `pingpong balls` lists when not asked for one request's. */
+export const DEFAULT_LAST = 20;
+
+function nonEmpty(flag: string, raw: string | undefined): string | undefined {
+  if (raw !== undefined && raw.trim() === '') throw new FlagError(`--${flag}`, 'must not be empty');
+  return raw;
+}
+
+/**
+ * `balls [--last N] [--source S --id I] [--data-dir D] [--json]`. `--source` and `--id` name a
+ * request together; its balls are listed all unless --last says otherwise, other lists show the
+ * last 20.
+ */
+export function parseBalls(argv: string[], env: NodeJS.ProcessEnv): BallsOptions {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        'data-dir': { type: 'string' }, json: { type: 'boolean' }, last: { type: 'string' },
+        source: { type: 'string' }, id: { type: 'string' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (e) {
+    throw new FlagError('balls', (e as Error).message);
+  }
+  let last: number | undefined;
+  if (values.last !== undefined) {
+    if (!/^\d+$/.test(values.last) || Number(values.last) < 1 || Number(values.last) > 1000) {
+      throw new FlagError('--last', `must be a whole number from 1 to 1000, got "${values.last}"`);
+    }
+    last = Number(values.last);
+  }
+  const source = nonEmpty('source', values.source);
+  const id = nonEmpty('id', values.id);
+  if (source !== undefined && id === undefined) throw new FlagError('--id', 'is needed with --source: the ce-id of the request');
+  if (id !== undefined && source === undefined) throw new FlagError('--source', 'is needed with --id: the ce-source of the request');
+  const opts: BallsOptions = { dataDir: values['data-dir'] ?? env[ENV['data-dir']] ?? DEFAULTS['data-dir'], json: values.json ?? false };
+  if (source !== undefined && id !== undefined) opts.request = { source, id };
+  const limit = last ?? (opts.request ? undefined : DEFAULT_LAST);
+  if (limit !== undefined) opts.last = limit;
+  return opts;
+}
+
+/** `ball ID [--data-dir D] [--json]`. */
+export function parseBall(argv: string[], env: NodeJS.ProcessEnv): BallOptions {
+  let values;
+  let positionals;
+  try {
+    ({ values, positionals } = parseArgs({
+      args: argv, options: { 'data-dir': { type: 'string' }, json: { type: 'boolean' } }, strict: true, allowPositionals: true,
+    }));
+  } catch (e) {
+    throw new FlagError('ball', (e as Error).message);
+  }
+  if (positionals.length === 0 || positionals[0]!.trim() === '') throw new FlagError('ball', 'needs a ball ID (list them with: pingpong balls)');
+  if (positionals.length > 1) throw new FlagError('ball', `takes one ball ID, got ${positionals.length}: ${positionals.join(' ')}`);
+  return { dataDir: values['data-dir'] ?? env[ENV['data-dir']] ?? DEFAULTS['data-dir'], json: values.json ?? false, id: positionals[0]! };
 }

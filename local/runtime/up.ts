@@ -14,6 +14,8 @@ import { mergeResources, sortResources, type Resources } from './resources.js';
 import { destinationResolver, displayUrl } from './resolve.js';
 import { podEnvFor, envFromResolver } from './pod-env.js';
 import { startControl, writeRuntimeInfo, removeRuntimeInfo } from './control.js';
+import { lockDataDir } from './lock.js';
+import { checkPortsFree, listenOn } from './ports.js';
 
 /** A manifest the runtime refuses to start with: file, resource and field named. */
 export class InvalidManifests extends Error {
@@ -21,6 +23,14 @@ export class InvalidManifests extends Error {
     super(`${problems.length} problem(s) in the manifests:\n` +
       problems.map((p) => `  ${p.file}: ${p.resource}: ${p.field}: ${p.message}`).join('\n'));
     this.name = 'InvalidManifests';
+  }
+}
+
+/** Ctrl-C while starting: what had started was stopped. */
+export class Interrupted extends Error {
+  constructor() {
+    super('interrupted while starting');
+    this.name = 'Interrupted';
   }
 }
 
@@ -58,7 +68,13 @@ export async function loadManifests(files: readonly string[]): Promise<LoadedRes
  * a Kubernetes API, the Broker, Knative Serving (pods, activator, autoscaler), the gateway and the
  * PingSources — with a progress line per step. Whatever started is stopped if a later step fails.
  */
-export async function up(opts: UpOptions, log: Logger, progress: (line: string) => void): Promise<Running> {
+export async function up(opts: UpOptions, log: Logger, report: (line: string) => void, signal?: AbortSignal): Promise<Running> {
+  // Every step reports when it is done: that is where a Ctrl-C during start takes effect, so
+  // what has started is stopped in order instead of left behind.
+  const progress = (line: string) => {
+    if (signal?.aborted) throw new Interrupted();
+    report(line);
+  };
   const stack: Array<() => Promise<void>> = [];
   const stopAll = async () => {
     while (stack.length) {
@@ -66,23 +82,25 @@ export async function up(opts: UpOptions, log: Logger, progress: (line: string) 
     }
   };
   try {
-    const dataDir = path.resolve(opts.dataDir);
-    await mkdir(dataDir, { recursive: true });
-
     const loaded = await loadManifests(opts.files);
     const res = sortResources(loaded);
+    const dataDir = path.resolve(opts.dataDir);
+    await mkdir(dataDir, { recursive: true });
+    const lock = await lockDataDir(dataDir, opts.dataDir, (pid) => progress(`cleared the lock of a pingpong up (pid ${pid}) that was killed`));
+    stack.push(() => lock.release());
+    await checkPortsFree([['gateway-port', opts.gatewayPort], ['broker-port', opts.brokerPort], ['api-port', opts.apiPort]]);
     progress(`loaded ${loaded.length} resources from kustomization.yaml${opts.files.length ? ` and ${opts.files.join(', ')}` : ''}`);
     for (const s of res.skipped) progress(`  skipped ${s.resource}: ${s.why}`);
 
     progress('starting PostgreSQL…');
-    const db = await openDatabase({ dataDir: path.join(dataDir, 'postgres'), log });
+    const db = await openDatabase({ dataDir: path.join(dataDir, 'postgres'), log, stopOrphan: true });
     stack.push(() => db.stop());
     // For people and scripts reading the history: the read-only user, never the writer.
     await writeFile(path.join(dataDir, 'reader-url'), db.readerUrl + '\n', { mode: 0o600 });
     progress(`PostgreSQL ready (${db.embedded ? 'embedded, ' + path.join(opts.dataDir, 'postgres') : redact(db.adminUrl)}), migrated`);
 
     const api = new LocalApiServer({ log: log.child({ part: 'apiserver' }) });
-    const apiUrl = await api.listen(opts.apiPort, '127.0.0.1');
+    const apiUrl = await listenOn('api-port', opts.apiPort, () => api.listen(opts.apiPort, '127.0.0.1'));
     stack.push(() => api.close());
     api.setRbac(res.rbac);
     const accounts = new Set<string>();
@@ -97,7 +115,7 @@ export async function up(opts: UpOptions, log: Logger, progress: (line: string) 
     const resolve = destinationResolver({ gatewayPort: opts.gatewayPort, brokerPort: opts.brokerPort });
     const broker = new LocalBroker({ resolve, log: log.child({ part: 'broker' }) });
     broker.setResources(res.brokers, res.triggers);
-    await broker.listen(opts.brokerPort, '127.0.0.1');
+    await listenOn('broker-port', opts.brokerPort, () => broker.listen(opts.brokerPort, '127.0.0.1'));
     stack.push(() => broker.close());
     progress(`Broker ingress on http://localhost:${opts.brokerPort}/<namespace>/<broker>`);
 
@@ -126,7 +144,7 @@ export async function up(opts: UpOptions, log: Logger, progress: (line: string) 
     for (const s of res.services) serving.apply(s);
     progress(`Serving ${res.services.length} Knative Services (stable window ${opts.stableWindowMs / 1000}s)`);
 
-    const gateway: Gateway = await startGateway({ port: opts.gatewayPort, host: '127.0.0.1', serving });
+    const gateway: Gateway = await listenOn('gateway-port', opts.gatewayPort, () => startGateway({ port: opts.gatewayPort, host: '127.0.0.1', serving }));
     stack.push(() => gateway.close());
     progress(`gateway on http://localhost:${opts.gatewayPort}`);
 
@@ -151,6 +169,7 @@ export async function up(opts: UpOptions, log: Logger, progress: (line: string) 
     await writeRuntimeInfo(dataDir, { pid: process.pid, controlUrl: control.url, gatewayUrl, brokerUrl, apiUrl, startedAt: new Date().toISOString() });
     stack.push(() => removeRuntimeInfo(dataDir));
 
+    progress('ready');
     return { resources: res, gatewayUrl, brokerUrl, apiUrl, kubeconfig: kubeconfigs.admin, db, status, stop: stopAll };
   } catch (e) {
     await stopAll();

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmod, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ROOT } from '../../lib/process/function-command.js';
@@ -18,14 +18,14 @@ export interface Instance {
 }
 
 /** Runs `npm start -- <flags>` in its own process group on free ports and a temp data dir. */
-export async function npmStart(extra: string[] = [], env: Record<string, string> = {}): Promise<Instance> {
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'pingpong-e2e-'));
-  // As root, the embedded PostgreSQL runs as the postgres user, which must reach its data dir.
-  await chmod(dataDir, 0o755);
+export async function npmStart(extra: string[] = [], env: Record<string, string> = {},
+  where: { cwd?: string; dataDir?: string } = {}): Promise<Instance> {
+  // A private (0700) temp dir, like a home folder: as root, PostgreSQL must cope with it.
+  const dataDir = where.dataDir ?? await mkdtemp(path.join(os.tmpdir(), 'pingpong-e2e-'));
   const [gateway, broker, api] = [await freePort(), await freePort(), await freePort()];
   const child: ChildProcess = spawn('npm', ['start', '--', '--data-dir', dataDir, '--gateway-port', String(gateway),
     '--broker-port', String(broker), '--api-port', String(api), ...extra], {
-    cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true,
+    cwd: where.cwd ?? ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true,
   });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));

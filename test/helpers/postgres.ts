@@ -45,13 +45,13 @@ export async function startTestPostgres(): Promise<TestPostgres> {
         if (!server) server = await startEmbeddedPostgres({ dataDir, port, persistent: true });
       },
       async stop() {
-        await server?.stop();
+        await server?.destroy();
         server = undefined;
         await fs.rm(dataDir, { recursive: true, force: true });
       },
     };
   } catch (e) {
-    await server?.stop();
+    await server?.destroy();
     await fs.rm(dataDir, { recursive: true, force: true });
     throw e;
   }
