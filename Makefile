@@ -11,14 +11,23 @@ KIND_CLUSTER ?= kind
 NAMESPACE := pingpong
 # Broker ingress, port-forwarded by `make demo`; the path is /<namespace>/<broker>.
 BROKER_PORT ?= 8081
-# The Knative gateway: the local runtime's (npm start) or a cluster's kourier, port-forwarded.
-GATEWAY ?= http://localhost:8080
 COIN_FLIP_HOST ?= coin-flip.$(NAMESPACE).127.0.0.1.sslip.io
 
 .PHONY: help install build test start bench images deploy undeploy demo watch load
 
+# A running `npm start` leaves .local/runtime.json: then demo and watch act on it, through its own
+# kubeconfig and Broker port; otherwise on kubectl's current context (a cluster).
+LOCAL_RUNTIME := $(wildcard .local/runtime.json)
+KUBECTL := kubectl$(if $(LOCAL_RUNTIME), --kubeconfig .local/kubeconfig)
+# The Knative gateway: the running npm start's, else a cluster's kourier, port-forwarded to 8080.
+GATEWAY ?= $(if $(LOCAL_RUNTIME),$(shell node -p 'require("./.local/runtime.json").gatewayUrl'),http://localhost:8080)
+
+# Each target with its description, variables expanded to what this invocation would use.
 help:
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | \
+	  sed -e 's#$$(IMAGE)#$(IMAGE)#g; s#$$(REGISTRY)#$(REGISTRY)#g; s#$$(TAG)#$(TAG)#g; s#$$(NAMESPACE)#$(NAMESPACE)#g' \
+	      -e 's#$$(GATEWAY)#$(GATEWAY)#g; s#$$(KUBECTL)#$(KUBECTL)#g; s#$$(TARGET)#$(if $(LOCAL_RUNTIME),the running npm start,kubectl'"'"'s current cluster)#g' | \
+	  awk -F'\t' '{ printf "  %-10s %s\n", $$1, $$2 }'
 
 install: ## npm ci
 	npm ci
@@ -56,23 +65,35 @@ deploy: ## kubectl apply -k . with the image set to $(IMAGE)
 undeploy: ## kubectl delete -k . (the namespace with it, the database and its credentials too)
 	kubectl delete -k . --ignore-not-found
 
-# A ball request and a flip request through the Broker's ingress, as any client would send them.
-demo: ## port-forward the broker ingress and curl two CloudEvents at /pingpong/default
-	kubectl port-forward -n knative-eventing svc/broker-ingress $(BROKER_PORT):80 >/dev/null & pf=$$!; \
-	trap 'kill $$pf' EXIT; sleep 2; \
-	curl -sS -i http://localhost:$(BROKER_PORT)/$(NAMESPACE)/default \
-	  -H 'ce-specversion: 1.0' -H 'ce-type: dev.pingpong.ball.requested' \
-	  -H 'ce-source: /pingpong/demo' -H "ce-id: demo-ball-$$(date +%s)" \
+# A ball request and a flip request through the Broker's ingress, as any client would send them:
+# to the running `npm start`'s Broker, or to a cluster's through a port-forward.
+demo: ## send a ball request and a coin-flip request to the Broker of $(TARGET)
+	@set -e; run=$$(node -p 'crypto.randomUUID().slice(0, 8)'); \
+	if [ -n "$(LOCAL_RUNTIME)" ]; then \
+	  url="$$(node -p 'require("./.local/runtime.json").brokerUrl')/$(NAMESPACE)/default"; \
+	else \
+	  kubectl get namespace knative-eventing >/dev/null 2>&1 || { \
+	    echo "make demo: no running npm start here (.local/runtime.json) and no cluster with Knative Eventing in kubectl's current context: start one of them first" >&2; exit 2; }; \
+	  kubectl port-forward -n knative-eventing svc/broker-ingress $(BROKER_PORT):80 >/dev/null & pf=$$!; \
+	  trap 'kill $$pf' EXIT; \
+	  for i in $$(seq 50); do curl -s -o /dev/null -X OPTIONS http://localhost:$(BROKER_PORT)/ && break; sleep 0.2; done; \
+	  url=http://localhost:$(BROKER_PORT)/$(NAMESPACE)/default; \
+	fi; \
+	echo "POST $$url  dev.pingpong.ball.requested  ce-id demo-ball-$$run"; \
+	curl -sS -i "$$url" -H 'ce-specversion: 1.0' -H 'ce-type: dev.pingpong.ball.requested' \
+	  -H 'ce-source: /pingpong/demo' -H "ce-id: demo-ball-$$run" \
 	  -H 'content-type: application/json' -d '{"count":3}'; \
-	curl -sS -i http://localhost:$(BROKER_PORT)/$(NAMESPACE)/default \
-	  -H 'ce-specversion: 1.0' -H 'ce-type: dev.pingpong.coin.flip.requested' \
-	  -H 'ce-source: /pingpong/demo' -H "ce-id: demo-flip-$$(date +%s)" \
-	  -H 'content-type: application/json' -d '{"heads":5}'
+	echo "POST $$url  dev.pingpong.coin.flip.requested  ce-id demo-flip-$$run"; \
+	curl -sS -i "$$url" -H 'ce-specversion: 1.0' -H 'ce-type: dev.pingpong.coin.flip.requested' \
+	  -H 'ce-source: /pingpong/demo' -H "ce-id: demo-flip-$$run" \
+	  -H 'content-type: application/json' -d '{"heads":5}'; \
+	if [ -n "$(LOCAL_RUNTIME)" ]; then echo "The balls it served: npx pingpong balls --source /pingpong/demo --id demo-ball-$$run"; fi
 
-watch: ## watch pods and revisions come and go (scale to zero and back)
-	kubectl get pods,revisions -n $(NAMESPACE) -w
+# kubectl's -w follows one resource type; revisions: $(KUBECTL) get revisions -n $(NAMESPACE) -w
+watch: ## follow the pods of $(TARGET) as they come and go (scale to zero and back)
+	$(KUBECTL) get pods -n $(NAMESPACE) -w
 
 # The Host header picks coin-flip at the gateway, so no DNS is needed.
-load: ## autocannon at coin-flip's /compute through the gateway
-	npx autocannon -d 30 -c 20 -m POST -H 'Host: $(COIN_FLIP_HOST)' -H 'content-type: application/json' \
+load: ## autocannon at coin-flip's /compute through $(GATEWAY)
+	node_modules/.bin/autocannon -d 30 -c 20 -m POST -H 'Host: $(COIN_FLIP_HOST)' -H 'content-type: application/json' \
 	  -b '{"heads":8}' $(GATEWAY)/compute
