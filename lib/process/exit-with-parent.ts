@@ -5,5 +5,12 @@
  */
 const parent = process.ppid;
 setInterval(() => {
-  if (process.ppid !== parent) process.exit(0);
+  if (process.ppid === parent) return;
+  try {
+    process.exit(0);
+  } finally {
+    // process.exit can throw: an exit handler flushing a log to the dead parent's pipe fails
+    // (seen: orphans left running for good). Nobody is left to read us, so go at once.
+    process.kill(process.pid, 'SIGKILL');
+  }
 }, 1000).unref();

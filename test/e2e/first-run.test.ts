@@ -107,6 +107,9 @@ test.serial('the lock and the PostgreSQL server of a killed run are cleared by t
   } finally {
     t.not(await second.interrupt(), 1);
   }
+  // The killed run's pods saw their parent go and exited; the second run stopped its own.
+  await waitFor(async () => (await processesMentioning(dataDir)).length === 0, 'every process of both runs to exit', { timeoutMs: 30_000 });
+  t.pass();
 });
 
 test('a lock file whose pid is not a pingpong process is stale, and cleared', async (t) => {
