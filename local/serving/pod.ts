@@ -55,13 +55,15 @@ export class Pod {
     const prefix = `[${this.record.name}] `;
     let child: ChildProcess;
     try {
-      child = spawn(cmd.command, cmd.args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      // stdin is a pipe we never write: its end tells the pod we are gone (lib/process/exit-with-parent.ts).
+      child = spawn(cmd.command, cmd.args, { cwd, env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     } catch (e) {
       sink(`${prefix}could not start ${cmd.command}: ${(e as Error).message}`);
       this.finish(false);
       return;
     }
     this.child = child;
+    child.stdin?.on('error', () => undefined); // never written; a pod gone early is not our error
     for (const stream of [child.stdout!, child.stderr!]) {
       readline.createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => sink(prefix + line));
     }

@@ -108,8 +108,14 @@ test.serial('the lock and the PostgreSQL server of a killed run are cleared by t
     t.not(await second.interrupt(), 1);
   }
   // The killed run's pods saw their parent go and exited; the second run stopped its own.
-  await waitFor(async () => (await processesMentioning(dataDir)).length === 0, 'every process of both runs to exit', { timeoutMs: 30_000 });
-  t.pass();
+  const left = await waitFor(async () => {
+    const pids = await processesMentioning(dataDir);
+    return pids.length === 0 ? 'none' : undefined;
+  }, 'every process of both runs to exit', { timeoutMs: 30_000 }).catch(async () => {
+    const pids = await processesMentioning(dataDir);
+    return (await Promise.all(pids.map(async (p) => `${p}: ${(await readFile(`/proc/${p}/cmdline`, 'utf8').catch(() => '?')).replaceAll('\0', ' ').slice(0, 160)}`))).join('\n');
+  });
+  t.is(left, 'none');
 });
 
 test('a lock file whose pid is not a pingpong process is stale, and cleared', async (t) => {
