@@ -9,9 +9,10 @@ const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catc
 test('a function process exits when the process that started it is killed', async (t) => {
   const port = await freePort();
   const cmd = functionCommand('forward');
-  // A parent that starts the function, prints its pid, then waits: killed with SIGKILL it cannot clean up.
+  // A parent that starts the function as the runtime does (a stdin pipe it never writes), prints
+  // its pid, then waits: killed with SIGKILL it cannot clean up.
   const script = `const { spawn } = require('node:child_process');
-    const c = spawn(${JSON.stringify(cmd.command)}, ${JSON.stringify(cmd.args)}, { cwd: ${JSON.stringify(ROOT)}, stdio: 'ignore',
+    const c = spawn(${JSON.stringify(cmd.command)}, ${JSON.stringify(cmd.args)}, { cwd: ${JSON.stringify(ROOT)}, stdio: ['pipe', 'ignore', 'ignore'],
       env: { ...process.env, ...${JSON.stringify(cmd.env)}, PORT: '${port}' } });
     console.log(c.pid); setInterval(() => {}, 1000);`;
   const parent = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
