@@ -4,9 +4,10 @@
  * (`status`). `npm start` is `pingpong up`.
  */
 import path from 'node:path';
-import { pino } from 'pino';
+import { defaultLogFormat, logLevel, runtimeOutput, useColors } from './runtime/log-format.js';
 import { parseUp, parseStatus, FlagError, ENV, DEFAULTS } from './cli/flags.js';
 import { formatStatus } from './cli/status.js';
+import { cmdBall, cmdBalls } from './cli/balls.js';
 import { table } from './cli/table.js';
 import { readRuntimeInfo } from './runtime/control.js';
 import { up, InvalidManifests, Interrupted, type RuntimeStatus } from './runtime/up.js';
@@ -22,10 +23,18 @@ const unexpected = (e: unknown): string => {
 const HELP = `pingpong — Knative Ping-Pong's local runtime
 
   pingpong up [-f FILE]… [--gateway-port ${DEFAULTS['gateway-port']}] [--broker-port ${DEFAULTS['broker-port']}] [--api-port ${DEFAULTS['api-port']}]
-              [--data-dir ${DEFAULTS['data-dir']}] [--stable-window ${DEFAULTS['stable-window']}]
+              [--data-dir ${DEFAULTS['data-dir']}] [--stable-window ${DEFAULTS['stable-window']}] [--log-format pretty|json]
       Runs the manifests of kustomization.yaml (plus each -f FILE) on this machine.
+      --log-format: pretty prints one short line per event (time, pod, what happened); json prints
+      the JSON lines, every field kept. Default: pretty on a terminal, json otherwise. LOG_LEVEL
+      (default info) sets how much: debug adds the runtime's plumbing, warn only problems.
   pingpong status [--data-dir ${DEFAULTS['data-dir']}] [--json]
       Services, revisions, pods and Triggers of the running instance.
+  pingpong balls [--last N] [--source SOURCE --id ID] [--data-dir ${DEFAULTS['data-dir']}] [--json]
+      Balls in the history, oldest served first: the last N (default 20), or every ball that the
+      ball.requested (or PingSource tick) with ce-source SOURCE and ce-id ID served, by number.
+  pingpong ball ID [--data-dir ${DEFAULTS['data-dir']}] [--json]
+      One ball's flight, hop by hop: who threw and who caught each hop, and how it ended.
 
 Every flag also reads an environment variable: ${Object.entries(ENV).map(([f, e]) => `--${f}=${e}`).join(', ')}.
 `;
@@ -33,8 +42,10 @@ Every flag also reads an environment variable: ${Object.entries(ENV).map(([f, e]
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
 async function cmdUp(argv: string[]): Promise<void> {
-  const opts = parseUp(argv, process.env);
-  const log = pino({ name: 'pingpong', level: process.env.LOG_LEVEL ?? 'warn' });
+  const parsed = parseUp(argv, process.env);
+  const opts = { ...parsed, logFormat: parsed.logFormat ?? defaultLogFormat(process.stdout) };
+  // One format for the runtime's lines and its pods' (the pods' JSON lines, rendered or passed on).
+  const { log, podSink } = runtimeOutput({ format: opts.logFormat, level: logLevel(process.env), colorize: useColors(process.stdout, process.env) });
   say('pingpong up: starting the local runtime');
   // Ctrl-C before the runtime is up: stop what has started, in order, then exit.
   const starting = new AbortController();
@@ -43,27 +54,38 @@ async function cmdUp(argv: string[]): Promise<void> {
     say(`\n${signal}: stopping what has started…`);
     starting.abort();
   };
-  process.once('SIGINT', early).once('SIGTERM', early);
+  // `on`, not `once`: a second Ctrl-C while starting must not kill the process before it stopped what started.
+  process.on('SIGINT', early).on('SIGTERM', early);
   let running;
   try {
-    running = await up(opts, log, (line) => say(`  ${line}`), starting.signal);
+    running = await up(opts, log, (line) => say(`  ${line}`), starting.signal, podSink);
   } catch (e) {
     if (!(e instanceof Interrupted)) throw e;
     say('stopped.');
     process.exit(130);
   }
   process.off('SIGINT', early).off('SIGTERM', early);
-  let stopping = false;
+  let stopping = 0;
+  let code = 0;
+  // Pods first, PostgreSQL last (so no pod loses its connections); `stopped.` whatever happens.
   const stop = async (signal: string) => {
     if (stopping) {
-      say(`${signal} again: exiting now`);
-      process.exit(130);
+      // One Ctrl-C can arrive twice: the terminal's, and npm's forwarding of it to its child.
+      if (Date.now() - stopping < 1000) return;
+      say(`${signal} again: killing the pods now, then stopping the rest…`);
+      code = 130;
+      running.hurry();
+      return;
     }
-    stopping = true;
-    say(`\n${signal}: stopping every pod, the Broker, the API server and PostgreSQL…`);
-    await running.stop();
+    stopping = Date.now();
+    say(`\n${signal}: stopping every pod, the Broker, the API server and PostgreSQL… (Ctrl-C again to kill the pods at once)`);
+    try {
+      await running.stop();
+    } catch (e) {
+      log.error({ err: unexpected(e) }, 'stopping failed');
+    }
     say('stopped.');
-    process.exit(0);
+    process.exit(code);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
@@ -114,11 +136,13 @@ async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   if (command === 'up') return cmdUp(rest);
   if (command === 'status') return cmdStatus(rest);
+  if (command === 'balls') return cmdBalls(rest, process.env, say);
+  if (command === 'ball') return cmdBall(rest, process.env, say);
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
     process.stdout.write(HELP);
     return;
   }
-  throw new FlagError(command, `unknown command (use up, status or help)`);
+  throw new FlagError(command, `unknown command (use up, status, balls, ball or help)`);
 }
 
 main(process.argv.slice(2)).catch((e: unknown) => {

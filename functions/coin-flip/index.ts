@@ -16,12 +16,19 @@ http('coin-flip', functionApp({
   // The framework's JSON parser rejects a broken body before the route runs.
   unparsableField: { 'POST /compute': 'heads' },
   routes: {
-    'POST /compute': (req) => ({ status: 200, json: computeFlips(parseComputeRequest(req), Math.random) }),
+    'POST /compute': (req, { note }) => {
+      const flipped = computeFlips(parseComputeRequest(req), Math.random);
+      note({ heads: flipped.heads_required, flips: flipped.total_flips });
+      return { status: 200, json: flipped };
+    },
   },
   events: {
     // Seeded by the event's identity, so a redelivered request gets the very same reply (id and
     // data), and a duplicate in history never disagrees with the original.
-    [COIN_FLIP_REQUESTED]: (event, data) =>
-      coinFlipped(event, computeFlips(data.heads, seededRandom(`${event.source}\u0000${event.id}`))),
+    [COIN_FLIP_REQUESTED]: (event, data, { note }) => {
+      const flipped = computeFlips(data.heads, seededRandom(`${event.source}\u0000${event.id}`));
+      note({ heads: flipped.heads_required, flips: flipped.total_flips });
+      return coinFlipped(event, flipped);
+    },
   },
 }));

@@ -11,6 +11,7 @@ export interface AimInput {
   /** The event that caused this serve: ball ids derive from it, so a redelivery re-serves the same balls. */
   cause: { source: string; id: string };
   ballsPerTick: number;
+  /** Hops a ball may make before it drops, unless the request sets its own. */
   maxHops: number;
   now: Date;
   random: Random;
@@ -19,13 +20,15 @@ export interface AimInput {
 export type Aimed = { ok: true; balls: BallInFlight[] } | { ok: false; retry: boolean; errors: FieldError[] };
 
 /**
- * Aims each new ball at the target a request names, else at a live worker picked at random.
+ * Aims each new ball at the target a request names, else at a live worker picked at random,
+ * with the request's maxHops, else the configured one.
  * No live worker is a state that passes (workers scale up), so it asks for a retry; a named
  * target that is not a live worker never will, so it is a bad request.
  */
 export function aimBalls(input: AimInput): Aimed {
   const { request, workers, cause } = input;
   const count = request.count ?? input.ballsPerTick;
+  const maxHops = request.maxHops ?? input.maxHops;
   if (request.target !== undefined && !workers.some((w) => w.name === request.target)) {
     return { ok: false, retry: false, errors: [{ field: 'data.target', message: `no live worker named "${request.target}" (live: ${workers.map((w) => w.name).join(', ') || 'none'})` }] };
   }
@@ -36,7 +39,7 @@ export function aimBalls(input: AimInput): Aimed {
   for (let i = 0; i < count; i++) {
     const target = request.target ?? workers[Math.floor(input.random() * workers.length)]!.name;
     balls.push({
-      ball: { id: ballIdFor(cause.source, cause.id, i), target, maxHops: input.maxHops, servedAt: input.now.toISOString() },
+      ball: { id: ballIdFor(cause.source, cause.id, i), target, maxHops, servedAt: input.now.toISOString() },
       path: [],
       hop: 0,
     });

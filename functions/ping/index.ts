@@ -1,6 +1,6 @@
 import { http } from '@google-cloud/functions-framework';
 import type { CloudEvent } from 'cloudevents';
-import { functionApp } from '../../lib/cloudevents/adapter.js';
+import { functionApp, type HandlerContext } from '../../lib/cloudevents/adapter.js';
 import { BadRequest, Transient } from '../../lib/cloudevents/errors.js';
 import { sendEvent } from '../../lib/cloudevents/send.js';
 import { BALL_REQUESTED, PING_SOURCE_TICK, ballThrown, type BallRequested } from '../../lib/contract/index.js';
@@ -22,7 +22,7 @@ const kc = loadKubeConfig();
 const workers = kubeWorkers(kc, stringFrom(env, 'WORKERS_NAMESPACE', currentNamespace(kc, 'pingpong')), config.service);
 
 /** Serves balls: one is the reply; more than one go to K_SINK, each send checked. */
-async function serve(event: CloudEvent<unknown>, request: BallRequested) {
+async function serve(event: CloudEvent<unknown>, request: BallRequested, { note }: HandlerContext) {
   let live;
   try {
     live = await workers.list();
@@ -36,10 +36,11 @@ async function serve(event: CloudEvent<unknown>, request: BallRequested) {
     throw new BadRequest(aimed.errors);
   }
   const events = aimed.balls.map((b) => ballThrown('ping', b));
+  note({ served: events.length, balls: aimed.balls.map((b) => b.ball.id), targets: aimed.balls.map((b) => b.ball.target),
+    to: events.length === 1 ? 'reply' : config.sink });
   if (events.length === 1) return events[0];
   if (!config.sink) throw new Error('K_SINK is not set: a SinkBinding must inject it to serve more than one ball');
   for (const e of events) await sendEvent(config.sink, e);
-  log.info({ id: event.id, served: events.length, sink: config.sink }, 'served balls to K_SINK');
   return undefined;
 }
 
@@ -48,7 +49,7 @@ http('ping', functionApp({
   log,
   bodyLimit: intFrom(env, 'BODY_LIMIT', DEFAULT_BODY_LIMIT, { min: 1 }),
   events: {
-    [PING_SOURCE_TICK]: (event) => serve(event, {}),
-    [BALL_REQUESTED]: (event, request) => serve(event, request),
+    [PING_SOURCE_TICK]: (event, _data, ctx) => serve(event, {}, ctx),
+    [BALL_REQUESTED]: (event, request, ctx) => serve(event, request, ctx),
   },
 }));

@@ -4,6 +4,7 @@ import {
   PEER_PONGED, PODS_LISTED, WORKERS_SCALED, type BallInFlight, type DataOf, ERROR_CODE, ERROR_DATA, ERROR_DEST,
 } from '../../lib/contract/index.js';
 import type { HistoryNotice } from '../../lib/db/notify.js';
+import type { Step } from './flight.js';
 
 /**
  * What record-hop stores for each event, as plain rows: no SQL, no pg, no clock. `at` is the
@@ -59,14 +60,18 @@ export type Write =
 /**
  * Everything one event stores. The key row goes first: if it was already stored, the event is a
  * redelivery and nothing else is written (exactly-once history over at-least-once delivery).
+ * A ball event is also a step of the ball's flight: it is written only if the flight rule
+ * (flight.ts) says it starts, extends or closes the recorded flight, and then its ball write
+ * moves the ball's recorded tip on.
  */
 export interface Plan {
   key: { table: 'event'; row: EventRow } | { table: 'dead_letter'; row: DeadLetterRow };
   writes: Write[];
   notice: HistoryNotice;
+  flight?: Step;
 }
 
-type Mapped = { writes: Write[]; table: string; ballId?: string };
+type Mapped = { writes: Write[]; table: string; ballId?: string; flight?: Step };
 type Mapper<K extends HistoryType> = (m: EventMeta, data: DataOf<K>) => Mapped;
 
 const from = (m: EventMeta): FromEvent => ({ eventSource: m.source, eventId: m.id, at: m.time ?? null });
@@ -82,9 +87,13 @@ function ballRow(b: BallInFlight, at: string | null, end?: { status: 'landed' | 
   };
 }
 
+/** A dropped ball's flight without its reason. */
+const flightOf = ({ ball, path, hop }: BallInFlight): BallInFlight => ({ ball, path, hop });
+
 const thrown: Mapper<typeof BALL_THROWN> = (m, b) => ({
   table: 'hop',
   ballId: b.ball.id,
+  flight: { kind: 'thrown', flight: b },
   writes: [
     { table: 'ball', row: ballRow(b, m.time ?? null) },
     // Hop 0 comes from the ball factory; every later hop from the worker last on the path.
@@ -93,11 +102,13 @@ const thrown: Mapper<typeof BALL_THROWN> = (m, b) => ({
 });
 
 const landed: Mapper<typeof BALL_LANDED> = (m, b) => ({
-  table: 'ball', ballId: b.ball.id, writes: [{ table: 'ball', row: ballRow(b, m.time ?? null, { status: 'landed' }) }],
+  table: 'ball', ballId: b.ball.id, flight: { kind: 'landed', flight: b },
+  writes: [{ table: 'ball', row: ballRow(b, m.time ?? null, { status: 'landed' }) }],
 });
 
 const dropped: Mapper<typeof BALL_DROPPED> = (m, b) => ({
-  table: 'ball', ballId: b.ball.id, writes: [{ table: 'ball', row: ballRow(b, m.time ?? null, { status: 'dropped', reason: b.reason }) }],
+  table: 'ball', ballId: b.ball.id, flight: { kind: 'dropped', flight: flightOf(b), reason: b.reason },
+  writes: [{ table: 'ball', row: ballRow(b, m.time ?? null, { status: 'dropped', reason: b.reason }) }],
 });
 
 const scaled: Mapper<typeof WORKERS_SCALED> = (m, d) => ({
@@ -177,11 +188,13 @@ export function planEvent<K extends HistoryType>(type: K, m: EventMeta, data: Da
   const mapped = (mappers[type] as Mapper<K>)(m, data);
   const notice: HistoryNotice = { table: mapped.table, type, source: m.source, id: m.id };
   if (mapped.ballId !== undefined) notice.ballId = mapped.ballId;
-  return {
+  const plan: Plan = {
     key: { table: 'event', row: { source: m.source, id: m.id, type, time: m.time ?? null, data } },
     writes: mapped.writes,
     notice,
   };
+  if (mapped.flight) plan.flight = mapped.flight;
+  return plan;
 }
 
 /** Knative's dead-letter extensions (REFERENCE 2.3): any one of them marks a dead letter. */

@@ -2,12 +2,25 @@ import type pg from 'pg';
 import { Transient } from '../../lib/cloudevents/errors.js';
 import { isTransientDbError } from '../../lib/db/errors.js';
 import { HISTORY_CHANNEL, encodeNotice } from '../../lib/db/notify.js';
-import type { Plan, Write } from './rows.js';
+import { judge, tipBefore, type RecordedFlight, type Step } from './flight.js';
+import type { BallRow, Plan, Write } from './rows.js';
+
+/** What became of one event. */
+export type Recorded =
+  /** Written, and notified. */
+  | { outcome: 'stored' }
+  /** Its key was already stored: a redelivery; nothing written. */
+  | { outcome: 'duplicate' }
+  /** A ball event the recorded flight contradicts (another flight of the ball): nothing written. */
+  | { outcome: 'ignored'; reason: string };
 
 /** The history behind a small port: record-hop's handler sees only this. */
 export interface HistoryStore {
-  /** Stores one event's plan; 'duplicate' when its key was already stored (nothing written). */
-  record(plan: Plan): Promise<'stored' | 'duplicate'>;
+  /**
+   * Stores one event's plan. A ball event that comes before its predecessor is recorded throws
+   * `Transient` (503): the Broker redelivers it, and it is stored once the flight catches up.
+   */
+  record(plan: Plan): Promise<Recorded>;
   close(): Promise<void>;
 }
 
@@ -34,17 +47,7 @@ const KEY: { [T in Plan['key']['table']]: (row: Extract<Plan['key'], { table: T 
   }),
 };
 
-const WRITE: { [T in Write['table']]: (row: Extract<Write, { table: T }>['row']) => Query } = {
-  // A ball is created by whichever of its events arrives first. While it is in the air a later
-  // hop moves it on; its first ending (landed or dropped) is final: ended balls never change.
-  ball: (r) => ({
-    sql: `INSERT INTO ball (id, target, max_hops, served_at, status, hops, path, landed_by, reason, ended_at)
-          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, CASE WHEN $5 = 'served' THEN NULL ELSE ${AT(10)} END)
-          ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, hops = EXCLUDED.hops, path = EXCLUDED.path,
-            landed_by = EXCLUDED.landed_by, reason = EXCLUDED.reason, ended_at = EXCLUDED.ended_at
-          WHERE ball.status = 'served' AND (EXCLUDED.status <> 'served' OR EXCLUDED.hops > ball.hops)`,
-    params: [r.id, r.target, r.maxHops, r.servedAt, r.status, r.hops, r.path, r.landedBy, r.reason, r.at],
-  }),
+const WRITE: { [T in Exclude<Write['table'], 'ball'>]: (row: Extract<Write, { table: T }>['row']) => Query } = {
   hop: (r) => ({
     sql: `INSERT INTO hop (ball_id, hop, from_pod, target, path, at, event_source, event_id)
           VALUES ($1, $2, $3, $4, $5, ${AT(6)}, $7, $8) ON CONFLICT (ball_id, hop) DO NOTHING`,
@@ -77,7 +80,93 @@ const WRITE: { [T in Write['table']]: (row: Extract<Write, { table: T }>['row'])
   }),
 };
 
+/**
+ * A ball's flight moves on by conditional writes, whose rowCount says whether they applied: hop 0
+ * creates the ball only if no one has; every later step moves it only from the tip it follows
+ * (same ball, still in the air, at that hop with that path). The store has locked the ball row
+ * and judged the step first, so a miss means another transaction got there first: retry.
+ */
+const BALL = {
+  start: (r: BallRow): Query => ({
+    sql: `INSERT INTO ball (id, target, max_hops, served_at, status, hops, path)
+          VALUES ($1, $2, $3, $4, 'served', 0, '{}') ON CONFLICT (id) DO NOTHING`,
+    params: [r.id, r.target, r.maxHops, r.servedAt],
+  }),
+  move: (r: BallRow, from: { hop: number; path: string[] }): Query => ({
+    sql: `UPDATE ball SET status = $5, hops = $6, path = $7, landed_by = $8, reason = $9,
+            ended_at = CASE WHEN $5 = 'served' THEN NULL ELSE ${AT(10)} END
+          WHERE id = $1 AND target = $2 AND max_hops = $3 AND served_at = $4::timestamptz
+            AND status = 'served' AND hops = $11 AND path = $12`,
+    params: [r.id, r.target, r.maxHops, r.servedAt, r.status, r.hops, r.path, r.landedBy, r.reason, r.at, from.hop, from.path],
+  }),
+};
+
+// The recorded flight, its row locked until the transaction ends: steps of one ball take turns.
+// served_at as text to the microsecond (a JS Date would drop them).
+const LOCK_BALL = `SELECT target, max_hops, status, hops, path,
+    to_char(served_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS served_at
+  FROM ball WHERE id = $1 FOR UPDATE`;
+
+interface TipRow { target: string; max_hops: number; status: RecordedFlight['status']; hops: number; path: string[]; served_at: string }
+
+const recordedFlight = (id: string, r: TipRow): RecordedFlight => ({
+  ball: { id, target: r.target, maxHops: r.max_hops, servedAt: r.served_at },
+  status: r.status, hop: r.hops, path: r.path,
+});
+
 const run = (client: pg.PoolClient, q: Query) => client.query(q.sql, q.params);
+const write = (client: pg.PoolClient, w: Exclude<Write, { table: 'ball' }>) =>
+  run(client, (WRITE[w.table] as (row: Write['row']) => Query)(w.row));
+const keyQuery = (plan: Plan) => (plan.key.table === 'event' ? KEY.event(plan.key.row) : KEY.dead_letter(plan.key.row));
+const notify = (client: pg.PoolClient, plan: Plan) =>
+  client.query('SELECT pg_notify($1, $2)', [HISTORY_CHANNEL, encodeNotice(plan.notice)]);
+
+/** An attempt's end: an outcome, a step that came early (retry later), or a lost race (try again now). */
+type Attempt = Recorded | { outcome: 'early'; reason: string } | { outcome: 'raced' };
+
+/** One event that is not a ball's step: its key, then its writes, in one transaction. */
+async function recordPlain(client: pg.PoolClient, plan: Plan): Promise<Attempt> {
+  if ((await run(client, keyQuery(plan))).rowCount === 0) return { outcome: 'duplicate' };
+  for (const w of plan.writes) {
+    if (w.table === 'ball') throw new Error('a ball write without its flight step');
+    await write(client, w);
+  }
+  await notify(client, plan);
+  return { outcome: 'stored' };
+}
+
+/**
+ * One ball event: lock the ball, and with it held (so each ball's steps are serialized across
+ * replicas) check the key, judge the step against the recorded flight, and write only what
+ * starts, extends or closes it. A contradiction writes nothing, not even its key: its id may be
+ * the one the recorded flight's own next step will carry.
+ */
+async function recordStep(client: pg.PoolClient, plan: Plan, step: Step): Promise<Attempt> {
+  if (plan.key.table !== 'event') throw new Error('a ball step must be keyed in event');
+  const id = step.flight.ball.id;
+  const tip = (await client.query<TipRow>(LOCK_BALL, [id])).rows[0];
+  const key = plan.key.row;
+  if ((await client.query('SELECT 1 FROM event WHERE source = $1 AND id = $2', [key.source, key.id])).rowCount) return { outcome: 'duplicate' };
+  const verdict = judge(tip && recordedFlight(id, tip), step);
+  if (verdict.kind === 'contradicts') return { outcome: 'ignored', reason: verdict.reason };
+  if (verdict.kind === 'early') return { outcome: 'early', reason: verdict.reason };
+  // The same event at the same moment (a retry racing its original) waits on the key, then finds it.
+  if ((await run(client, keyQuery(plan))).rowCount === 0) return { outcome: 'duplicate' };
+  for (const w of plan.writes) {
+    if (w.table !== 'ball') {
+      await write(client, w);
+      continue;
+    }
+    const from = tipBefore(step);
+    const moved = await run(client, from ? BALL.move(w.row, from) : BALL.start(w.row));
+    if (moved.rowCount !== 1) return { outcome: 'raced' };
+  }
+  await notify(client, plan);
+  return { outcome: 'stored' };
+}
+
+/** Lost races retried at once before the event is handed back to the Broker to retry. */
+const RACES = 3;
 
 function unavailable(e: unknown): unknown {
   if (!isTransientDbError(e)) return e;
@@ -87,37 +176,41 @@ function unavailable(e: unknown): unknown {
 /**
  * The history in PostgreSQL: one transaction per event. The key row is inserted with ON CONFLICT
  * DO NOTHING; if it was there already the event is a redelivery and the transaction ends there.
- * Otherwise the writes follow and a NOTIFY, which PostgreSQL delivers only on commit. A database
+ * Otherwise the writes follow and a NOTIFY, which PostgreSQL delivers only on commit. A ball
+ * event is first judged by the flight rule under the ball's row lock (recordStep). A database
  * that cannot be reached becomes a Transient error (503), so the Broker retries later.
  */
 export function pgHistoryStore(pool: pg.Pool): HistoryStore {
+  async function attempt(plan: Plan): Promise<Attempt> {
+    let client: pg.PoolClient;
+    try {
+      client = await pool.connect();
+    } catch (e) {
+      throw unavailable(e);
+    }
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const out = plan.flight ? await recordStep(client, plan, plan.flight) : await recordPlain(client, plan);
+      // A duplicate has written nothing either: nothing to keep.
+      await client.query(out.outcome === 'stored' ? 'COMMIT' : 'ROLLBACK');
+      return out;
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      // A connection that failed mid-transaction is discarded rather than reused.
+      if (isTransientDbError(e)) broken = e instanceof Error ? e : new Error(String(e));
+      throw unavailable(e);
+    } finally {
+      client.release(broken);
+    }
+  }
   return {
     async record(plan) {
-      let client: pg.PoolClient;
-      try {
-        client = await pool.connect();
-      } catch (e) {
-        throw unavailable(e);
-      }
-      let broken: Error | undefined;
-      try {
-        await client.query('BEGIN');
-        const key = plan.key.table === 'event' ? KEY.event(plan.key.row) : KEY.dead_letter(plan.key.row);
-        if ((await run(client, key)).rowCount === 0) {
-          await client.query('COMMIT');
-          return 'duplicate';
-        }
-        for (const w of plan.writes) await run(client, (WRITE[w.table] as (row: Write['row']) => Query)(w.row));
-        await client.query('SELECT pg_notify($1, $2)', [HISTORY_CHANNEL, encodeNotice(plan.notice)]);
-        await client.query('COMMIT');
-        return 'stored';
-      } catch (e) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        // A connection that failed mid-transaction is discarded rather than reused.
-        if (isTransientDbError(e)) broken = e instanceof Error ? e : new Error(String(e));
-        throw unavailable(e);
-      } finally {
-        client.release(broken);
+      for (let i = 0; ; i++) {
+        const out = await attempt(plan);
+        if (out.outcome === 'early') throw new Transient(`${out.reason}: retry later`);
+        if (out.outcome !== 'raced') return out;
+        if (i + 1 >= RACES) throw new Transient(`ball ${plan.flight?.flight.ball.id} changed under ${RACES} attempts: retry later`);
       }
     },
     close: () => pool.end(),

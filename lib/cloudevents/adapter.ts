@@ -6,16 +6,24 @@ import { receive, normaliseHeaders } from './receive.js';
 import { installServerGuard, sendJson, tooLarge } from '../http/server-guard.js';
 import type { Logger } from '../log.js';
 
+/**
+ * What a handler tells its `handled` log line: a few structured fields saying what it did (the
+ * ball's hop and outcome, the balls served…). They stay fields in the JSON line; the pretty
+ * printer (lib/log-pretty.ts) builds the short readable line from them.
+ */
+export interface HandlerContext { note(fields: Record<string, unknown>): void }
+
 /** A pure handler: an event in, the event the Broker should publish (or nothing) out. */
 export type EventHandler<K extends EventType> =
-  (event: CloudEvent<unknown>, data: DataOf<K>) => Promise<CloudEvent<unknown> | void> | CloudEvent<unknown> | void;
+  (event: CloudEvent<unknown>, data: DataOf<K>, ctx: HandlerContext) => Promise<CloudEvent<unknown> | void> | CloudEvent<unknown> | void;
 
 export type EventHandlers = { [K in EventType]?: EventHandler<K> };
 
 /** A plain HTTP route (e.g. `POST /compute`, `GET /ping`), answered by a pure function too. */
 export interface RouteRequest { headers: Record<string, string>; body: string; query: Record<string, unknown> }
 export interface RouteReply { status: number; json?: unknown; text?: string }
-export type Route = (req: RouteRequest) => Promise<RouteReply> | RouteReply;
+/** A route logs a `handled` line when it noted what it did (so probes and pings stay quiet). */
+export type Route = (req: RouteRequest, ctx: HandlerContext) => Promise<RouteReply> | RouteReply;
 
 export interface AppSpec {
   name: string;
@@ -30,7 +38,7 @@ export interface AppSpec {
    * Takes an event before the type lookup and data validation, when it returns a handler: for an
    * event that is valid as a CloudEvent whatever its type or data, e.g. a dead letter.
    */
-  intercept?: (event: CloudEvent<unknown>) => (() => ReturnType<EventHandler<EventType>>) | undefined;
+  intercept?: (event: CloudEvent<unknown>) => ((ctx: HandlerContext) => ReturnType<EventHandler<EventType>>) | undefined;
 }
 
 const rawBody = (req: Request): string => {
@@ -63,6 +71,12 @@ function failure(res: Response, log: Logger, e: unknown, ctx: Record<string, unk
   sendJson(res, 500, { error: 'internal error' });
 }
 
+/** A HandlerContext and the fields noted through it. */
+function notebook(): { ctx: HandlerContext; noted: Record<string, unknown> } {
+  const noted: Record<string, unknown> = {};
+  return { ctx: { note: (fields) => void Object.assign(noted, fields) }, noted };
+}
+
 /**
  * Turns pure handlers into Knative's contract for one function: CloudEvents on POST (binary or
  * structured), 200 + binary reply, 202 for nothing to reply, 400 naming the field, 413 past the
@@ -89,12 +103,15 @@ export function functionApp(spec: AppSpec): HttpFunction {
     if (Buffer.byteLength(body) > bodyLimit) return sendJson(res, 413, tooLarge(bodyLimit));
     const route = spec.routes?.[key];
     if (route) {
+      const started = Date.now();
+      const { ctx: notes, noted } = notebook();
       try {
-        const out = await route({ headers: normaliseHeaders(req.headers), body, query: req.query });
+        const out = await route({ headers: normaliseHeaders(req.headers), body, query: req.query }, notes);
+        if (Object.keys(noted).length) log.info({ route: key, ...noted, status: out.status, ms: Date.now() - started }, 'handled');
         if (out.json !== undefined) sendJson(res, out.status, out.json);
         else res.status(out.status).type('text/plain').send(out.text ?? '');
       } catch (e) {
-        failure(res, log, e, { route: key });
+        failure(res, log, e, { route: key, ...noted });
       }
       return;
     }
@@ -104,13 +121,14 @@ export function functionApp(spec: AppSpec): HttpFunction {
     }
     const started = Date.now();
     let ctx: Record<string, unknown> = {};
+    const { ctx: notes, noted } = notebook();
     try {
       const event = receive(req.headers, body);
       ctx = { id: event.id, type: event.type, source: event.source };
       const own = spec.intercept?.(event);
       if (own) {
-        const out = await own();
-        log.info({ ...ctx, status: out ? 200 : 202, ms: Date.now() - started }, 'handled');
+        const out = await own(notes);
+        log.info({ ...ctx, ...noted, status: out ? 200 : 202, ms: Date.now() - started }, 'handled');
         return reply(res, out ? 200 : 202, out ?? undefined);
       }
       const handler = isEventType(event.type) ? spec.events[event.type] as EventHandler<EventType> | undefined : undefined;
@@ -119,11 +137,11 @@ export function functionApp(spec: AppSpec): HttpFunction {
       }
       const parsed = parseData(event.type as EventType, event.data);
       if (!parsed.ok) throw new BadRequest(parsed.errors);
-      const out = await handler(event, parsed.value);
-      log.info({ ...ctx, status: out ? 200 : 202, reply: out ? { id: out.id, type: out.type } : undefined, ms: Date.now() - started }, 'handled');
+      const out = await handler(event, parsed.value, notes);
+      log.info({ ...ctx, ...noted, status: out ? 200 : 202, reply: out ? { id: out.id, type: out.type } : undefined, ms: Date.now() - started }, 'handled');
       reply(res, out ? 200 : 202, out ?? undefined);
     } catch (e) {
-      failure(res, log, e, ctx);
+      failure(res, log, e, { ...ctx, ...noted });
     }
   };
 }

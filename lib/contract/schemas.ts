@@ -26,6 +26,8 @@ export const BallDropped = BallInFlight.extend({
 export const BallRequested = z.strictObject({
   count: z.int().min(1).max(100).optional(),
   target: podName.optional(),
+  /** Hops each ball may make before it drops (ping's MAX_HOPS when absent): the same bounds as a ball's. */
+  maxHops: Ball.shape.maxHops.optional(),
 });
 
 export const CoinFlipRequested = z.strictObject({

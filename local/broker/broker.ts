@@ -20,7 +20,7 @@ import { CloudEvent, HTTP } from 'cloudevents';
 import { BadRequest } from '../../lib/cloudevents/errors.js';
 import type { Logger } from '../../lib/log.js';
 import type { Destination, KubeObject, Resolve, Target } from '../types.js';
-import { deadLetterAttributes, type DeliveryFailure } from './dead-letter.js';
+import { deadLetterAttributes, TRANSPORT_ERROR_CODE, type DeliveryFailure } from './dead-letter.js';
 import { post, destinationUrl, TransportError, type HttpAnswer } from './deliver.js';
 import { binaryMessage, decodeEvent, readReply, structuredMessage, type BrokerEvent, type HttpMessage } from './event.js';
 import { triggerMatches, UnsupportedFilter, type TriggerFilterSpec } from './filter.js';
@@ -205,7 +205,7 @@ export class LocalBroker {
     });
     const actual = (server.address() as AddressInfo).port;
     this.baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${actual}`;
-    this.log.info({ url: this.baseUrl }, 'broker ingress listening');
+    this.log.debug({ url: this.baseUrl }, 'broker ingress listening');
     return actual;
   }
 
@@ -273,8 +273,9 @@ export class LocalBroker {
   async close(): Promise<void> {
     this.closed = true;
     let dropped = 0;
-    for (const q of this.queues.values()) dropped += q.clear();
-    if (dropped > 0) this.log.warn({ dropped }, 'broker closing: queued deliveries dropped');
+    for (const q of this.queues.values()) dropped += q.clear() + q.running;
+    // Expected when stopping (an in-memory Broker keeps nothing): one line, not one per event.
+    if (dropped > 0) this.log.info({ dropped }, 'broker closing: queued and in-flight deliveries dropped');
     for (const s of this.sleepers) {
       clearTimeout(s.timer);
       s.wake();
@@ -374,7 +375,7 @@ export class LocalBroker {
         const c = this.counters(trigger.key);
         if (!result.reply) {
           c.delivered++;
-          this.log.info({ ...what, status: result.status, attempt }, 'delivered');
+          this.log.debug({ ...what, status: result.status, attempt }, 'delivered');
           return;
         }
         // The reply goes back into the same Broker with its cause's TTL, which ingress decrements.
@@ -383,7 +384,7 @@ export class LocalBroker {
         if (answer.status === 202) {
           c.delivered++;
           c.replies++;
-          this.log.info({ ...what, status: result.status, attempt, reply: { id: reply.attributes.id, type: reply.attributes.type } }, 'delivered; reply published');
+          this.log.debug({ ...what, status: result.status, attempt, reply: { id: reply.attributes.id, type: reply.attributes.type } }, 'delivered; reply published');
           return;
         }
         // Knative posts the reply to the Broker; an answer other than 202 fails the delivery there.
@@ -397,18 +398,21 @@ export class LocalBroker {
             body: Buffer.from(JSON.stringify({ error: answer.error })),
           },
         };
-        this.log.warn({ ...what, status: answer.status, attempt, reason: last.reason }, 'delivery failed');
+        this.log.debug({ ...what, status: answer.status, attempt, reason: last.reason }, 'delivery failed');
         break;
       }
       last = result;
       const final = !result.retriable || attempt === total;
-      this.log[final ? 'warn' : 'debug']({ ...what, status: result.failure.status ?? 'no response', attempt, of: total, reason: result.reason },
+      // The final failure's one line is the dead letter's (or the drop's), with this reason.
+      this.log.debug({ ...what, status: result.failure.status ?? 'no response', attempt, of: total, reason: result.reason },
         final ? 'delivery failed' : 'delivery attempt failed; will retry');
       if (!result.retriable) break;
     }
     if (!last) return; // closed before the first attempt
     this.counters(trigger.key).failed++;
-    await this.deadLetter(trigger, event, last.failure);
+    // Cut short by close(), which counted it among the dropped: no dead letter, no line of its own.
+    if (this.closed) return;
+    await this.deadLetter(trigger, event, last.failure, last.reason);
   }
 
   private async attemptSubscriber(trigger: TriggerEntry, message: HttpMessage, timeoutMs: number): Promise<Attempt> {
@@ -442,9 +446,9 @@ export class LocalBroker {
   }
 
   /** The original event plus the knativeerror* extensions, to the dead-letter sink, retried likewise. */
-  private async deadLetter(trigger: TriggerEntry, event: BrokerEvent, failure: DeliveryFailure): Promise<void> {
+  private async deadLetter(trigger: TriggerEntry, event: BrokerEvent, failure: DeliveryFailure, reason: string): Promise<void> {
     const spec = trigger.delivery;
-    const what = { trigger: trigger.key, id: event.attributes.id, type: event.attributes.type };
+    const what = { trigger: trigger.key, id: event.attributes.id, type: event.attributes.type, reason };
     const c = this.counters(trigger.key);
     if (!spec.deadLetterSink) {
       c.dropped++;
@@ -466,7 +470,8 @@ export class LocalBroker {
           status = res.status;
           if (isSuccess(res.status)) {
             c.deadLettered++;
-            this.log.warn({ ...what, status, attempt, code: failure.status ?? 500 }, 'dead-lettered');
+            // One line per dead letter, at info: the delivery failed for good, and the sink has it.
+            this.log.info({ ...what, code: failure.status ?? TRANSPORT_ERROR_CODE, sink: destinationUrl(target), status, attempt }, 'dead-lettered');
             return;
           }
           retriable = isRetriable(res.status);
@@ -478,6 +483,7 @@ export class LocalBroker {
       if (!retriable) break;
     }
     c.dropped++;
+    if (this.closed) return; // counted by close()
     this.log.error({ ...what, status }, 'event dropped: the dead-letter sink failed too');
   }
 

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { parseGoDuration } from '../../lib/manifests/durations.js';
 import { Refusal } from '../../lib/refusal.js';
+import { LOG_FORMATS, type LogFormat } from '../runtime/log-format.js';
 
 /** Everything `pingpong up` can be told; each flag also reads from an environment variable. */
 export interface UpOptions {
@@ -10,6 +11,8 @@ export interface UpOptions {
   apiPort: number;
   dataDir: string;
   stableWindowMs: number;
+  /** `--log-format`; unset: pretty on a terminal, JSON lines otherwise (`defaultLogFormat`). */
+  logFormat?: LogFormat;
 }
 
 export interface StatusOptions { dataDir: string; json: boolean }
@@ -29,6 +32,7 @@ export const ENV = {
   'api-port': 'PINGPONG_API_PORT',
   'data-dir': 'PINGPONG_DATA_DIR',
   'stable-window': 'PINGPONG_STABLE_WINDOW',
+  'log-format': 'PINGPONG_LOG_FORMAT',
   file: 'PINGPONG_FILES',
 } as const;
 
@@ -63,6 +67,7 @@ export function parseUp(argv: string[], env: NodeJS.ProcessEnv): UpOptions {
         'api-port': { type: 'string' },
         'data-dir': { type: 'string' },
         'stable-window': { type: 'string' },
+        'log-format': { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -82,6 +87,13 @@ export function parseUp(argv: string[], env: NodeJS.ProcessEnv): UpOptions {
     stableWindowMs: window(pick('stable-window')),
   };
   if (opts.dataDir.trim() === '') throw new FlagError('--data-dir', 'must not be empty');
+  const format = (values['log-format'] as string | undefined) ?? env[ENV['log-format']];
+  if (format !== undefined) {
+    if (!(LOG_FORMATS as readonly string[]).includes(format)) {
+      throw new FlagError('--log-format', `must be ${LOG_FORMATS.join(' or ')}, got "${format}"`);
+    }
+    opts.logFormat = format as LogFormat;
+  }
   const ports = [['--gateway-port', opts.gatewayPort], ['--broker-port', opts.brokerPort], ['--api-port', opts.apiPort]] as const;
   for (let i = 0; i < ports.length; i++) {
     for (let j = i + 1; j < ports.length; j++) {

@@ -5,6 +5,7 @@ import { loadKustomization, loadFiles, validateAll, type LoadedResource, type Ma
 import { openDatabase, redact, type OpenDatabase } from '../../lib/db/open.js';
 import { functionCommand, ROOT } from '../../lib/process/function-command.js';
 import { Serving } from '../serving/index.js';
+import type { LogSink } from '../serving/pod.js';
 import { startGateway, type Gateway } from '../gateway/index.js';
 import { LocalBroker } from '../broker/index.js';
 import { startPingSources, type PingSources } from '../pingsource/index.js';
@@ -43,6 +44,8 @@ export interface Running {
   db: OpenDatabase;
   status(): RuntimeStatus;
   stop(): Promise<void>;
+  /** Kills the pods at once instead of waiting for them to drain (a second Ctrl-C while stopping). */
+  hurry(): void;
 }
 
 export interface RuntimeStatus {
@@ -67,8 +70,12 @@ export async function loadManifests(files: readonly string[]): Promise<LoadedRes
  * `pingpong up`: the same manifests `kubectl apply -k .` applies, run on this machine — PostgreSQL,
  * a Kubernetes API, the Broker, Knative Serving (pods, activator, autoscaler), the gateway and the
  * PingSources — with a progress line per step. Whatever started is stopped if a later step fails.
+ * `podSink` takes the pods' output (default: printed with a `[pod]` prefix).
  */
-export async function up(opts: UpOptions, log: Logger, report: (line: string) => void, signal?: AbortSignal): Promise<Running> {
+export async function up(opts: UpOptions, log: Logger, report: (line: string) => void, signal?: AbortSignal, podSink?: LogSink): Promise<Running> {
+  // The runtime's plumbing (database setup, listeners, each PingSource send) logs at info: at the
+  // default level only its warnings show; LOG_LEVEL=debug shows it all.
+  const plumbing = (part: string) => log.child({ part }, log.isLevelEnabled('debug') ? {} : { level: log.levelVal > 40 ? log.level : 'warn' });
   // Every step reports when it is done: that is where a Ctrl-C during start takes effect, so
   // what has started is stopped in order instead of left behind.
   const progress = (line: string) => {
@@ -93,13 +100,13 @@ export async function up(opts: UpOptions, log: Logger, report: (line: string) =>
     for (const s of res.skipped) progress(`  skipped ${s.resource}: ${s.why}`);
 
     progress('starting PostgreSQL…');
-    const db = await openDatabase({ dataDir: path.join(dataDir, 'postgres'), log, stopOrphan: true });
+    const db = await openDatabase({ dataDir: path.join(dataDir, 'postgres'), log: plumbing('postgres'), stopOrphan: true });
     stack.push(() => db.stop());
     // For people and scripts reading the history: the read-only user, never the writer.
     await writeFile(path.join(dataDir, 'reader-url'), db.readerUrl + '\n', { mode: 0o600 });
     progress(`PostgreSQL ready (${db.embedded ? 'embedded, ' + path.join(opts.dataDir, 'postgres') : redact(db.adminUrl)}), migrated`);
 
-    const api = new LocalApiServer({ log: log.child({ part: 'apiserver' }) });
+    const api = new LocalApiServer({ log: plumbing('apiserver') });
     const apiUrl = await listenOn('api-port', opts.apiPort, () => api.listen(opts.apiPort, '127.0.0.1'));
     stack.push(() => api.close());
     api.setRbac(res.rbac);
@@ -122,6 +129,7 @@ export async function up(opts: UpOptions, log: Logger, report: (line: string) =>
     const serving = new Serving({
       stableWindowMs: opts.stableWindowMs,
       log: log.child({ part: 'serving' }),
+      logSink: podSink,
       cwd: ROOT,
       podCommand: (_svc, container: any) => {
         const target = (container.env ?? []).find((e: any) => e.name === 'FUNCTION_TARGET')?.value;
@@ -148,7 +156,7 @@ export async function up(opts: UpOptions, log: Logger, report: (line: string) =>
     stack.push(() => gateway.close());
     progress(`gateway on http://localhost:${opts.gatewayPort}`);
 
-    const pings: PingSources = startPingSources({ sources: res.pingSources, resolve, log: log.child({ part: 'pingsource' }) });
+    const pings: PingSources = startPingSources({ sources: res.pingSources, resolve, log: plumbing('pingsource') });
     stack.push(async () => pings.stop());
     progress(`${res.pingSources.length} PingSource(s) scheduled`);
 
@@ -170,7 +178,7 @@ export async function up(opts: UpOptions, log: Logger, report: (line: string) =>
     stack.push(() => removeRuntimeInfo(dataDir));
 
     progress('ready');
-    return { resources: res, gatewayUrl, brokerUrl, apiUrl, kubeconfig: kubeconfigs.admin, db, status, stop: stopAll };
+    return { resources: res, gatewayUrl, brokerUrl, apiUrl, kubeconfig: kubeconfigs.admin, db, status, stop: stopAll, hurry: () => serving.hurry() };
   } catch (e) {
     await stopAll();
     throw e;

@@ -14,8 +14,15 @@ export interface PodCommand {
 /** How readiness is checked: the container's readinessProbe httpGet path, else Knative's default TCP probe. */
 export type Probe = { kind: 'http'; path: string } | { kind: 'tcp' };
 
-/** Where pod output goes, one line at a time, already prefixed with `[pod-name] `. */
-export type LogSink = (line: string) => void;
+/** One line of a pod's output: whose, which stream, and the text as the pod printed it. */
+export interface PodLine { pod: string; stream: 'stdout' | 'stderr'; text: string }
+
+/**
+ * Where pod output goes, one line at a time: `line` is prefixed with `[pod-name] ` for a sink
+ * that only prints; `from` is the same line unprefixed, for a sink that renders it itself (the
+ * runtime's JSON or pretty output, local/runtime/log-format.ts).
+ */
+export type LogSink = (line: string, from?: PodLine) => void;
 
 /** A pod's lifecycle change: `ready`, `terminating`, `failed` (unexpected exit) or `exited`. */
 export type PodChange = 'ready' | 'terminating' | 'failed' | 'exited';
@@ -39,6 +46,8 @@ export class Pod {
   readonly record: PodRecord;
   /** Resolves once the process is gone (or never started). */
   readonly exited: Promise<void>;
+  /** How the process ended (`exit code 1`, `SIGKILL`), once it has; undefined if it never ran. */
+  exit?: string;
   private child?: ChildProcess;
   private resolveExited!: () => void;
   private done = false;
@@ -50,29 +59,34 @@ export class Pod {
 
   get gone(): boolean { return this.done; }
 
+  /** The process id, once spawned. */
+  get pid(): number | undefined { return this.child?.pid; }
+
   /** Spawns the process with exactly `env` and starts probing it. */
   start(cmd: PodCommand, env: Record<string, string>, cwd: string, probe: Probe, sink: LogSink): void {
-    const prefix = `[${this.record.name}] `;
+    const pod = this.record.name;
+    const say = (text: string, stream: PodLine['stream']) => sink(`[${pod}] ${text}`, { pod, stream, text });
     let child: ChildProcess;
     try {
       // stdin is a pipe we never write: its end tells the pod we are gone (lib/process/exit-with-parent.ts).
       child = spawn(cmd.command, cmd.args, { cwd, env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     } catch (e) {
-      sink(`${prefix}could not start ${cmd.command}: ${(e as Error).message}`);
+      say(`could not start ${cmd.command}: ${(e as Error).message}`, 'stderr');
       this.finish(false);
       return;
     }
     this.child = child;
     child.stdin?.on('error', () => undefined); // never written; a pod gone early is not our error
-    for (const stream of [child.stdout!, child.stderr!]) {
-      readline.createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => sink(prefix + line));
+    for (const [stream, name] of [[child.stdout!, 'stdout'], [child.stderr!, 'stderr']] as const) {
+      readline.createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => say(line, name));
     }
     child.once('error', (e) => {
-      sink(`${prefix}could not start ${cmd.command}: ${e.message}`);
+      say(`could not start ${cmd.command}: ${e.message}`, 'stderr');
       if (child.pid === undefined) this.finish(false);
     });
     child.once('exit', (code, signal) => {
-      if (!this.record.terminating) sink(`${prefix}exited unexpectedly (${signal ?? `code ${code}`})`);
+      // Whoever watches the pod (Serving) says it died, and whether it was expected.
+      this.exit = signal ?? `exit code ${code}`;
       this.finish(this.record.terminating);
     });
     void this.probe(probe);

@@ -79,6 +79,9 @@ export interface ServiceStatus {
 }
 
 const DEFAULT_INHERIT = ['PATH', 'HOME', 'TMPDIR', 'TMP', 'TEMP', 'LANG', 'LC_ALL', 'TZ', 'NODE_EXTRA_CA_CERTS', 'SYSTEMROOT'];
+/** What the log says about a pod: its name, revision and address. */
+const podFields = (p: PodRecord) => ({ pod: p.name, revision: p.revision, ip: p.ip, port: p.port });
+
 /** Kubernetes' CrashLoopBackOff: 10 s, doubling, capped at 5 min; the first replacement is at once. */
 const BACKOFF_START_MS = 10_000;
 const BACKOFF_MAX_MS = 300_000;
@@ -301,6 +304,15 @@ export class Serving extends EventEmitter {
     return this.stopping;
   }
 
+  /**
+   * Kills every pod now (SIGKILL to its process group) instead of waiting out the grace periods:
+   * a second Ctrl-C while `stop` runs.
+   */
+  hurry(): void {
+    for (const svc of this.byKey.values()) for (const rev of svc.revisions) for (const pod of rev.pods) pod.signal('SIGKILL');
+    for (const pod of this.exiting) pod.signal('SIGKILL');
+  }
+
   private status(svc: Service): ServiceStatus {
     const local = `http://${svc.name}.${svc.namespace}.${CLUSTER_LOCAL_DOMAIN}`;
     const clusterLocal = svc.object.metadata.labels?.[VISIBILITY_LABEL] === 'cluster-local';
@@ -362,7 +374,7 @@ export class Serving extends EventEmitter {
   private activate(svc: Service): void {
     const rev = this.target(svc);
     if (!rev || rev.desired > 0) return;
-    this.log.info({ revision: rev.name }, 'activating from zero');
+    this.log.info({ service: `${svc.namespace}/${svc.name}`, revision: rev.name, from: 0, to: 1 }, 'activating from zero');
     rev.desired = 1;
     this.reconcile(svc, rev);
     this.emit('change');
@@ -379,7 +391,7 @@ export class Serving extends EventEmitter {
     if (!rev.initialScaleReached && ready >= initial) rev.initialScaleReached = true;
     if (!rev.isReady && rev.initialScaleReached) {
       rev.isReady = true;
-      this.log.info({ revision: rev.name }, 'revision ready');
+      this.log.info({ service: `${svc.namespace}/${svc.name}`, revision: rev.name }, 'revision ready');
     }
     const newest = [...svc.revisions].reverse().find((r) => r.isReady);
     if (newest && newest !== svc.routed) {
@@ -416,7 +428,8 @@ export class Serving extends EventEmitter {
     if (decision.panic.since !== undefined && rev.panic.since === undefined) this.log.info({ revision: rev.name }, 'panic mode');
     rev.panic = decision.panic;
     if (decision.desired !== rev.desired) {
-      this.log.info({ revision: rev.name, from: rev.desired, to: decision.desired }, 'scale');
+      this.log.info({ service: `${svc.namespace}/${svc.name}`, revision: rev.name, from: rev.desired, to: decision.desired },
+        decision.desired > rev.desired ? 'scaled up' : 'scaled down');
       rev.desired = decision.desired;
       this.emit('change');
     }
@@ -481,7 +494,8 @@ export class Serving extends EventEmitter {
       const inherited = Object.fromEntries(this.opts.inheritEnv.flatMap((k) => (process.env[k] === undefined ? [] : [[k, process.env[k]!]])));
       env = { ...inherited, ...cmd.env, ...await podEnvironment(rev.container, identity, this.opts.resolveEnvFrom, extra) };
     } catch (e) {
-      this.sink(`[${record.name}] cannot start: ${(e as Error).message}`);
+      const text = `cannot start: ${(e as Error).message}`;
+      this.sink(`[${record.name}] ${text}`, { pod: record.name, stream: 'stderr', text });
       pod.discard(false); // Failed → replaced after the back-off
       return;
     }
@@ -490,14 +504,15 @@ export class Serving extends EventEmitter {
       pod.discard(true);
       return;
     }
-    this.log.info({ pod: record.name, port: record.port }, 'pod starting');
     pod.start(cmd, env, this.opts.cwd, probeOf(rev.container), this.sink);
+    if (pod.pid !== undefined) this.log.info({ ...podFields(record), pid: pod.pid }, 'pod born');
   }
 
   private podChanged(svc: Service, rev: Revision, pod: Pod, change: PodChange): void {
     const snapshot = { ...pod.record };
     switch (change) {
       case 'ready':
+        this.log.info(podFields(snapshot), 'pod ready');
         rev.failures = 0;
         if ([...rev.pods].filter((p) => p.record.ready && !p.record.terminating).length === 1) rev.activeSince = Date.now();
         this.emit('pod', { type: 'MODIFIED', pod: snapshot } satisfies PodEvent);
@@ -505,6 +520,7 @@ export class Serving extends EventEmitter {
         this.emit('change');
         break;
       case 'terminating':
+        this.log.debug(podFields(snapshot), 'pod terminating');
         this.emit('pod', { type: 'MODIFIED', pod: snapshot } satisfies PodEvent);
         this.emit('change');
         break;
@@ -514,6 +530,11 @@ export class Serving extends EventEmitter {
         this.emit('pod', { type: 'MODIFIED', pod: snapshot } satisfies PodEvent);
         break;
       case 'exited':
+        if (pod.exit !== undefined) {
+          // Stopped on purpose (scaled down, a new revision, Ctrl-C) or not: the latter is a warning.
+          const expected = snapshot.phase === 'Succeeded';
+          this.log[expected ? 'info' : 'warn']({ ...podFields(snapshot), exit: pod.exit, expected }, 'pod died');
+        }
         rev.pods.delete(pod);
         this.exiting.delete(pod);
         this.usedPorts.delete(pod.record.port);

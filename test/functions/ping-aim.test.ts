@@ -39,6 +39,16 @@ test('serves count balls, else balls-per-tick, each hop 0 with an empty path and
   t.is(new Set(many.balls.map((b) => b.ball.id)).size, 4);
 });
 
+test('a request may set maxHops for its balls; without it they get the configured one', (t) => {
+  const own = aimBalls({ ...base, request: { count: 2, maxHops: 1 } });
+  const configured = aimBalls({ ...base, request: { count: 2 } });
+  if (!own.ok || !configured.ok) return t.fail();
+  t.deepEqual(own.balls.map((b) => b.ball.maxHops), [1, 1]);
+  t.deepEqual(configured.balls.map((b) => b.ball.maxHops), [7, 7]);
+  // The ball ids still derive from the cause alone.
+  t.deepEqual(own.balls.map((b) => b.ball.id), configured.balls.map((b) => b.ball.id));
+});
+
 test('a redelivered cause serves balls with the same ids', (t) => {
   const a = aimBalls(base);
   const b = aimBalls({ ...base, random: () => 0.9 });
