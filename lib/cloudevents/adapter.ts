@@ -1,8 +1,8 @@
-import { HTTP, type CloudEvent } from 'cloudevents';
+import type { CloudEvent } from 'cloudevents';
 import type { Request, Response, HttpFunction } from '@google-cloud/functions-framework';
 import { parseData, isEventType, type DataOf, type EventType } from '../contract/index.js';
 import { BadRequest, Transient, badRequest, badRequestBody } from './errors.js';
-import { receive, normaliseHeaders } from './receive.js';
+import { receive, binaryOf } from './receive.js';
 import { installServerGuard, sendJson, tooLarge } from '../http/server-guard.js';
 import type { Logger } from '../log.js';
 
@@ -41,20 +41,26 @@ export interface AppSpec {
   intercept?: (event: CloudEvent<unknown>) => ((ctx: HandlerContext) => ReturnType<EventHandler<EventType>>) | undefined;
 }
 
-const rawBody = (req: Request): string => {
-  if (req.rawBody) return req.rawBody.toString('utf8');
-  return typeof req.body === 'string' ? req.body : '';
+const rawBody = (req: Request): Buffer => {
+  if (req.rawBody) return req.rawBody;
+  return Buffer.from(typeof req.body === 'string' ? req.body : '', 'utf8');
 };
+
+/** Header names lower-cased and repeated headers joined, for plain routes. */
+function plainHeaders(headers: Request['headers']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+  return out;
+}
 
 function reply(res: Response, status: number, event?: CloudEvent<unknown>): void {
   if (!event) {
     res.status(status).end();
     return;
   }
-  const msg = HTTP.binary(event);
-  for (const [k, v] of Object.entries(msg.headers)) res.setHeader(k, String(v));
-  const body = typeof msg.body === 'string' || Buffer.isBuffer(msg.body) ? msg.body : JSON.stringify(msg.body ?? null);
-  res.status(status).send(body);
+  const msg = binaryOf(event);
+  for (const [k, v] of Object.entries(msg.headers)) res.setHeader(k, v);
+  res.status(status).end(msg.body);
 }
 
 function failure(res: Response, log: Logger, e: unknown, ctx: Record<string, unknown>): void {
@@ -100,13 +106,13 @@ export function functionApp(spec: AppSpec): HttpFunction {
       return;
     }
     const body = rawBody(req);
-    if (Buffer.byteLength(body) > bodyLimit) return sendJson(res, 413, tooLarge(bodyLimit));
+    if (body.length > bodyLimit) return sendJson(res, 413, tooLarge(bodyLimit));
     const route = spec.routes?.[key];
     if (route) {
       const started = Date.now();
       const { ctx: notes, noted } = notebook();
       try {
-        const out = await route({ headers: normaliseHeaders(req.headers), body, query: req.query }, notes);
+        const out = await route({ headers: plainHeaders(req.headers), body: body.toString('utf8'), query: req.query }, notes);
         if (Object.keys(noted).length) log.info({ route: key, ...noted, status: out.status, ms: Date.now() - started }, 'handled');
         if (out.json !== undefined) sendJson(res, out.status, out.json);
         else res.status(out.status).type('text/plain').send(out.text ?? '');

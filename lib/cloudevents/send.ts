@@ -1,18 +1,16 @@
-import { HTTP, type CloudEvent } from 'cloudevents';
+import type { CloudEvent } from 'cloudevents';
 import { Transient } from './errors.js';
+import { binaryOf } from './receive.js';
 
 /**
  * Sends one event in binary mode to a sink (K_SINK) and checks the answer: anything but 2xx is a
  * failure the caller must not swallow, so the cause is retried rather than a ball being lost.
  */
 export async function sendEvent(sink: string, event: CloudEvent<unknown>, timeoutMs = 10_000): Promise<void> {
-  const msg = HTTP.binary(event);
-  const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(msg.headers)) headers[k] = String(v);
-  const body = typeof msg.body === 'string' ? msg.body : JSON.stringify(msg.body ?? null);
+  const { headers, body } = binaryOf(event);
   let res: Response;
   try {
-    res = await fetch(sink, { method: 'POST', headers, body, signal: AbortSignal.timeout(timeoutMs) });
+    res = await fetch(sink, { method: 'POST', headers, body: new Uint8Array(body), signal: AbortSignal.timeout(timeoutMs) });
   } catch (e) {
     throw new Transient(`sending ${event.type} ${event.id} to ${sink} failed: ${(e as Error).message}`, { cause: e });
   }

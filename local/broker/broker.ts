@@ -16,13 +16,15 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CloudEvent, HTTP } from 'cloudevents';
+import { CloudEvent } from 'cloudevents';
+import { binaryOf } from '../../lib/cloudevents/receive.js';
 import { BadRequest } from '../../lib/cloudevents/errors.js';
 import type { Logger } from '../../lib/log.js';
 import type { Destination, KubeObject, Resolve, Target } from '../types.js';
 import { deadLetterAttributes, TRANSPORT_ERROR_CODE, type DeliveryFailure } from './dead-letter.js';
 import { post, destinationUrl, TransportError, type HttpAnswer } from './deliver.js';
-import { binaryMessage, decodeEvent, readReply, structuredMessage, type BrokerEvent, type HttpMessage } from './event.js';
+import { binaryMessage, decodeMessage, structuredMessage, type WireEvent, type HttpMessage } from '../../lib/cloudevents/message.js';
+import { readReply } from './reply.js';
 import { triggerMatches, UnsupportedFilter, type TriggerFilterSpec } from './filter.js';
 import { ingressHandler, DEFAULT_MAX_BODY_BYTES, type IngestResult } from './ingress.js';
 import { WorkQueue } from './queue.js';
@@ -110,7 +112,7 @@ interface BrokerEntry {
 }
 
 type Attempt =
-  | { ok: true; status: number; reply?: BrokerEvent }
+  | { ok: true; status: number; reply?: WireEvent }
   | { ok: false; failure: DeliveryFailure; retriable: boolean; reason: string };
 
 type Counters = Omit<TriggerStats, 'namespace' | 'name' | 'broker' | 'pending' | 'inFlight'>;
@@ -218,17 +220,12 @@ export class LocalBroker {
    * Publishes an event in-process, with ingress's rules and answers (validation, TTL, 404 for an
    * unknown Broker). A CloudEvent from the SDK is encoded in binary mode first, as if posted.
    */
-  ingest(namespace: string, broker: string, event: CloudEvent<unknown> | BrokerEvent): IngestResult {
-    let ev: BrokerEvent;
+  ingest(namespace: string, broker: string, event: CloudEvent<unknown> | WireEvent): IngestResult {
+    let ev: WireEvent;
     if (event instanceof CloudEvent) {
       try {
-        const msg = HTTP.binary(event);
-        const headers: Record<string, string> = {};
-        for (const [k, v] of Object.entries(msg.headers)) headers[k] = String(v);
-        const body = msg.body === undefined || msg.body === null ? Buffer.alloc(0)
-          : ArrayBuffer.isView(msg.body) ? Buffer.from(msg.body.buffer, msg.body.byteOffset, msg.body.byteLength)
-          : Buffer.from(typeof msg.body === 'string' ? msg.body : JSON.stringify(msg.body), 'utf8');
-        ev = decodeEvent(headers, body);
+        const msg = binaryOf(event);
+        ev = decodeMessage(msg.headers, msg.body);
       } catch (e) {
         if (e instanceof BadRequest) return { status: 400, error: e.message, errors: e.errors };
         return { status: 400, error: (e as Error).message };
@@ -294,7 +291,7 @@ export class LocalBroker {
 
   // ── ingress ──────────────────────────────────────────────────────────────────────────────────
 
-  private accept(namespace: string, name: string, event: BrokerEvent, reply: boolean): IngestResult {
+  private accept(namespace: string, name: string, event: WireEvent, reply: boolean): IngestResult {
     const key = keyOf(namespace, name);
     if (this.closed) return { status: 503, error: 'the broker is shutting down' };
     if (!this.brokers.has(key)) return { status: 404, error: `broker "${name}" not found in namespace "${namespace}"` };
@@ -310,7 +307,7 @@ export class LocalBroker {
       counters.rejected++;
       return { status: 503, error: `too many deliveries waiting (${this.maxQueued}); retry later` };
     }
-    const accepted: BrokerEvent = {
+    const accepted: WireEvent = {
       attributes: { ...event.attributes, [TTL_EXTENSION]: String(ttl.ttl), [ARRIVAL_TIME_EXTENSION]: this.now().toISOString() },
       data: event.data,
     };
@@ -358,12 +355,12 @@ export class LocalBroker {
   // ── delivery ─────────────────────────────────────────────────────────────────────────────────
 
   /** One event to one Trigger's subscriber: attempts, backoff, reply, dead letter. */
-  private async deliver(trigger: TriggerEntry, event: BrokerEvent): Promise<void> {
+  private async deliver(trigger: TriggerEntry, event: WireEvent): Promise<void> {
     const spec = trigger.delivery;
     const total = attempts(spec);
     const timeoutMs = attemptTimeoutMs(spec) ?? this.defaultTimeoutMs;
     // The subscriber sees the event without the TTL (broker-filter removes it).
-    const forSubscriber: BrokerEvent = { attributes: withoutTtl(event.attributes), data: event.data };
+    const forSubscriber: WireEvent = { attributes: withoutTtl(event.attributes), data: event.data };
     const message = spec.format === 'json' ? structuredMessage(forSubscriber) : binaryMessage(forSubscriber);
     const what = { trigger: trigger.key, id: event.attributes.id, type: event.attributes.type };
     let last: Extract<Attempt, { ok: false }> | undefined;
@@ -379,7 +376,7 @@ export class LocalBroker {
           return;
         }
         // The reply goes back into the same Broker with its cause's TTL, which ingress decrements.
-        const reply: BrokerEvent = { attributes: withTtl(result.reply.attributes, event.attributes[TTL_EXTENSION]), data: result.reply.data };
+        const reply: WireEvent = { attributes: withTtl(result.reply.attributes, event.attributes[TTL_EXTENSION]), data: result.reply.data };
         const answer = this.accept(trigger.namespace, trigger.broker, reply, true);
         if (answer.status === 202) {
           c.delivered++;
@@ -446,7 +443,7 @@ export class LocalBroker {
   }
 
   /** The original event plus the knativeerror* extensions, to the dead-letter sink, retried likewise. */
-  private async deadLetter(trigger: TriggerEntry, event: BrokerEvent, failure: DeliveryFailure, reason: string): Promise<void> {
+  private async deadLetter(trigger: TriggerEntry, event: WireEvent, failure: DeliveryFailure, reason: string): Promise<void> {
     const spec = trigger.delivery;
     const what = { trigger: trigger.key, id: event.attributes.id, type: event.attributes.type, reason };
     const c = this.counters(trigger.key);

@@ -7,7 +7,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Target } from '../types.js';
-import type { HttpMessage } from './event.js';
+import type { HttpMessage } from '../../lib/cloudevents/message.js';
 
 /** An HTTP answer, body read in full. */
 export interface HttpAnswer {

@@ -1,8 +1,8 @@
 /** The local Broker: ingress, Trigger filters, deliveries with Knative's retry and dead-letter rules. */
 export { LocalBroker, ARRIVAL_TIME_EXTENSION } from './broker.js';
 export type { LocalBrokerOptions, BrokerStats, TriggerStats, BrokerStatsSnapshot, IngestResult } from './broker.js';
-export type { BrokerEvent } from './event.js';
-export { decodeEvent, binaryMessage } from './event.js';
+export type { WireEvent } from '../../lib/cloudevents/message.js';
+export { decodeMessage, binaryMessage } from '../../lib/cloudevents/message.js';
 export { post, TransportError, destinationUrl } from './deliver.js';
 export { triggerMatches, evaluateFilter, matchAttributes, UnsupportedFilter } from './filter.js';
 export { effectiveDelivery, backoffMs, attempts, isRetriable, isSuccess, DEFAULT_BROKER_DELIVERY } from './retry.js';

@@ -7,7 +7,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { BadRequest, badRequestBody } from '../../lib/cloudevents/errors.js';
 import type { FieldError } from '../../lib/contract/index.js';
-import { decodeEvent, type BrokerEvent } from './event.js';
+import { decodeMessage, type WireEvent } from '../../lib/cloudevents/message.js';
 
 /** What ingress answers for one event, and why when it is not 202. */
 export type IngestResult =
@@ -15,7 +15,7 @@ export type IngestResult =
   | { status: 400 | 404 | 413 | 503; error: string; errors?: FieldError[] };
 
 /** Takes a decoded event for `<namespace>/<broker>`; the Broker decides the answer. */
-export type IngestSink = (namespace: string, broker: string, event: BrokerEvent) => IngestResult;
+export type IngestSink = (namespace: string, broker: string, event: WireEvent) => IngestResult;
 
 /** Default limit on an ingress body, answered 413 beyond it (a local guard; Knative sets none). */
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
@@ -62,7 +62,11 @@ export function parseIngressPath(rawUrl: string): { namespace: string; broker: s
   if (path === '/' || path === '') return { status: 404 };
   const parts = path.replace(/\/$/, '').split('/');
   if (parts.length !== 3 || parts[0] !== '' || !parts[1] || !parts[2]) return { status: 400 };
-  return { namespace: decodeURIComponent(parts[1]), broker: decodeURIComponent(parts[2]) };
+  try {
+    return { namespace: decodeURIComponent(parts[1]), broker: decodeURIComponent(parts[2]) };
+  } catch {
+    return { status: 400 }; // broken percent-encoding such as %zz
+  }
 }
 
 /** The ingress request handler. */
@@ -102,9 +106,9 @@ export function ingressHandler(sink: IngestSink, maxBodyBytes = DEFAULT_MAX_BODY
       res.setHeader('connection', 'close');
       return answer(res, 413, { error: `body: larger than ${maxBodyBytes} bytes` });
     }
-    let event: BrokerEvent;
+    let event: WireEvent;
     try {
-      event = decodeEvent(req.headers, body);
+      event = decodeMessage(req.headers, body);
     } catch (e) {
       if (e instanceof BadRequest) return answer(res, 400, badRequestBody(e));
       throw e;

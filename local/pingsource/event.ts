@@ -7,7 +7,7 @@
 import { cronSchedule, DEFAULT_SCHEDULE } from '../../lib/manifests/eventing-rules.js';
 import { PING_SOURCE_TICK } from '../../lib/contract/types.js';
 import type { KubeObject } from '../types.js';
-import type { BrokerEvent } from '../broker/event.js';
+import type { WireEvent } from '../../lib/cloudevents/message.js';
 
 /** Knative's own type for PingSource events. */
 export const PING_EVENT_TYPE = PING_SOURCE_TICK;
@@ -26,7 +26,7 @@ export interface Tick {
  * bytes or `dataBase64` decoded, `datacontenttype` only when `contentType` is non-empty, and the
  * `ceOverrides.extensions`.
  */
-export function pingEvent(source: KubeObject, tick: Tick): BrokerEvent {
+export function pingEvent(source: KubeObject, tick: Tick): WireEvent {
   const spec = source.spec ?? {};
   const namespace = source.metadata.namespace ?? 'default';
   const attributes: Record<string, string> = {};

@@ -10,7 +10,7 @@ import http from 'node:http';
 import { Cron } from 'croner';
 import type { Logger } from '../../lib/log.js';
 import type { KubeObject, Resolve, Target } from '../types.js';
-import { binaryMessage, type HttpMessage } from '../broker/event.js';
+import { binaryMessage, type HttpMessage } from '../../lib/cloudevents/message.js';
 import { post, TransportError } from '../broker/deliver.js';
 import { cronSchedule, isRetriableSend, pingEvent, sendBackoffMs, SEND_RETRIES } from './event.js';
 

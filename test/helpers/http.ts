@@ -1,7 +1,7 @@
 import http from 'node:http';
 
 /** One HTTP request with any Host header (fetch ignores Host, and the gateway routes on it). */
-export function request(url: string, opts: { method?: string; headers?: Record<string, string>; body?: string } = {}):
+export function request(url: string, opts: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {}):
   Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method: opts.method ?? 'GET', headers: opts.headers }, (res) => {

@@ -120,6 +120,8 @@ for (const [name, path, status] of [
   ['the root path', '/', 404],
   ['one segment', `/${NS}`, 400],
   ['three segments', `/${NS}/default/extra`, 400],
+  ['broken percent-encoding', `/${NS}/%zz`, 400],
+  ['a truncated percent-encoding', `/${NS}/default%2`, 400],
 ] as const) {
   test(`POST to ${name} (${path}) → ${status}`, async (t) => {
     const { base, broker, sink } = await setup(t);
