@@ -39,11 +39,17 @@ const HELP = `pingpong — Knative Ping-Pong's local runtime
 Every flag also reads an environment variable: ${Object.entries(ENV).map(([f, e]) => `--${f}=${e}`).join(', ')}.
 `;
 
-const say = (line: string) => process.stdout.write(`${line}\n`);
+/**
+ * The human lines (progress, the banner, `stopped.`): on stdout with pretty logs; on stderr with
+ * JSON logs, so that stdout stays JSON lines a program can read one by one.
+ */
+let humanOut: NodeJS.WriteStream = process.stdout;
+const say = (line: string) => humanOut.write(`${line}\n`);
 
 async function cmdUp(argv: string[]): Promise<void> {
   const parsed = parseUp(argv, process.env);
   const opts = { ...parsed, logFormat: parsed.logFormat ?? defaultLogFormat(process.stdout) };
+  if (opts.logFormat === 'json') humanOut = process.stderr;
   // One format for the runtime's lines and its pods' (the pods' JSON lines, rendered or passed on).
   const { log, podSink } = runtimeOutput({ format: opts.logFormat, level: logLevel(process.env), colorize: useColors(process.stdout, process.env) });
   say('pingpong up: starting the local runtime');
@@ -100,14 +106,15 @@ async function cmdUp(argv: string[]): Promise<void> {
     say(`Broker:      ${running.brokerUrl}/${b.metadata.namespace}/${b.metadata.name}`);
   }
   say(`UI:          ${running.gatewayUrl}/`);
-  say(`Kubernetes:  kubectl --kubeconfig ${path.relative(process.cwd(), running.kubeconfig) || running.kubeconfig} get pods -n pingpong -w`);
+  const near = path.relative(process.cwd(), running.kubeconfig);
+  say(`Kubernetes:  kubectl --kubeconfig ${near && !near.startsWith('..') ? near : running.kubeconfig} get pods -n pingpong -w`);
   say(`Status:      npx pingpong status${opts.dataDir !== DEFAULTS['data-dir'] ? ` --data-dir ${opts.dataDir}` : ''}`);
   const broker = running.resources.brokers[0];
   say('');
   say('Try:');
   if (broker) {
     say(`  curl -i ${running.brokerUrl}/${broker.metadata.namespace}/${broker.metadata.name} -H 'ce-specversion: 1.0' \\`);
-    say(`    -H 'ce-type: dev.pingpong.ball.requested' -H 'ce-source: /curl' -H "ce-id: $RANDOM" \\`);
+    say(`    -H 'ce-type: dev.pingpong.ball.requested' -H 'ce-source: /curl' -H "ce-id: $(node -p 'crypto.randomUUID()')" \\`);
     say(`    -H 'content-type: application/json' -d '{"count":3}'`);
   }
   for (const v of s.services) {

@@ -208,7 +208,7 @@ export function pgHistoryStore(pool: pg.Pool): HistoryStore {
     async record(plan) {
       for (let i = 0; ; i++) {
         const out = await attempt(plan);
-        if (out.outcome === 'early') throw new Transient(`${out.reason}: retry later`);
+        if (out.outcome === 'early') throw new Transient(`${out.reason}: retry later`, { routine: true });
         if (out.outcome !== 'raced') return out;
         if (i + 1 >= RACES) throw new Transient(`ball ${plan.flight?.flight.ball.id} changed under ${RACES} attempts: retry later`);
       }

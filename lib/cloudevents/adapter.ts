@@ -69,7 +69,7 @@ function failure(res: Response, log: Logger, e: unknown, ctx: Record<string, unk
     return sendJson(res, 400, badRequestBody(e));
   }
   if (e instanceof Transient) {
-    log.warn({ ...ctx, status: 503, err: e.message }, 'transient failure, the sender should retry');
+    log[e.routine ? 'debug' : 'warn']({ ...ctx, status: 503, err: e.message }, 'transient failure, the sender should retry');
     return sendJson(res, 503, { error: e.message });
   }
   // Details of an unexpected failure stay in the log; the caller learns only that it may retry.

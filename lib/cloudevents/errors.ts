@@ -9,12 +9,18 @@ export class BadRequest extends Error {
   }
 }
 
-/** A failure that may pass later (database down): answered 503 so the Broker retries. */
+/**
+ * A failure that may pass later (database down): answered 503 so the Broker retries. `routine`
+ * marks what at-least-once, unordered delivery makes happen all the time (a hop that arrived
+ * before the one it follows), logged at debug rather than as a warning.
+ */
 export class Transient extends Error {
   readonly status = 503;
-  constructor(message: string, options?: { cause?: unknown }) {
+  readonly routine: boolean;
+  constructor(message: string, options?: { cause?: unknown; routine?: boolean }) {
     super(message, options);
     this.name = 'Transient';
+    this.routine = options?.routine ?? false;
   }
 }
 

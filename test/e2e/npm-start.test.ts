@@ -136,6 +136,15 @@ test.serial('pingpong status --json shows Services, revisions, pods and Triggers
   t.regex(text, /forward-00001\s+100%/);
 });
 
+test.serial('stdout is JSON lines when it is not a terminal: every line parses, events carry pod, id and type', async (t) => {
+  await waitFor(() => pp.stdout().includes('"msg":"handled"'), 'a handled event on stdout', { timeoutMs: 30_000 });
+  // npm's own header ("> knative-ping-pong@… start") precedes ours; `npm start --silent` drops it.
+  const records = pp.stdout().split('\n').filter((l) => l !== '' && !l.startsWith('> ')).map((l) => JSON.parse(l) as Record<string, unknown>);
+  t.true(records.some((r) => r.msg === 'pod born' && typeof r.pod === 'string' && typeof r.port === 'number' && r.ip === '127.0.0.1'));
+  t.true(records.some((r) => r.msg === 'handled' && typeof r.pod === 'string' && typeof r.id === 'string' && r.type === 'dev.pingpong.ball.thrown'));
+  t.regex(pp.output(), /Ctrl-C stops everything\./, 'the banner went to stderr');
+});
+
 test.serial('Ctrl-C stops everything and leaves no process behind', async (t) => {
   const before = await processesMentioning(pp.dataDir);
   t.true(before.length >= 5, `pods and PostgreSQL run: ${before.length}`);

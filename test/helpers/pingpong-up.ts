@@ -11,7 +11,10 @@ export interface Instance {
   gateway: number;
   broker: number;
   api: number;
+  /** stdout and stderr as they interleaved. */
   output: () => string;
+  /** stdout alone. */
+  stdout: () => string;
   /** Ctrl-C, as a terminal sends it to the foreground process group; resolves with the exit code. */
   interrupt: () => Promise<number | null>;
   exited: () => boolean;
@@ -28,7 +31,8 @@ export async function npmStart(extra: string[] = [], env: Record<string, string>
     cwd: where.cwd ?? ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true,
   });
   let out = '';
-  child.stdout!.on('data', (d) => (out += d));
+  let stdout = '';
+  child.stdout!.on('data', (d) => { out += d; stdout += d; });
   child.stderr!.on('data', (d) => (out += d));
   const exit = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   let done = false;
@@ -54,7 +58,7 @@ export async function npmStart(extra: string[] = [], env: Record<string, string>
     await rm(dataDir, { recursive: true, force: true });
     throw e;
   }
-  return { dataDir, gateway, broker, api, output: () => out, interrupt, exited: () => done };
+  return { dataDir, gateway, broker, api, output: () => out, stdout: () => stdout, interrupt, exited: () => done };
 }
 
 /** Processes whose command line or environment mention `marker` (the instance's data dir). */
