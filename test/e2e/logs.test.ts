@@ -21,6 +21,15 @@ const lines = () => pp.output().split('\n');
 const seen = (re: RegExp, what: string) => waitFor(() => lines().some((l) => re.test(l)), what, { timeoutMs: 30_000, intervalMs: 100 });
 const POD = '[a-z-]+-\\d{5}-deployment-[a-z0-9]{5}';
 
+test.serial('the banner lists the Services with their URLs, the Broker, the UI and a curl to try', (t) => {
+  const out = pp.output();
+  for (const want of ['pingpong/coin-flip    http://coin-flip.pingpong.127.0.0.1.sslip.io', 'http://forward.pingpong.svc.cluster.local',
+    `Broker:      http://localhost:${pp.broker}/pingpong/default`, `UI:          http://localhost:${pp.gateway}/`,
+    `-H "ce-id: $(node -p 'crypto.randomUUID()')"`, 'Ctrl-C stops everything.']) {
+    t.true(out.includes(want), `missing "${want}"`);
+  }
+});
+
 test.serial('the runtime tells its revisions, scale-ups and pod births, each pod with its ip:port', async (t) => {
   await seen(/^\d\d:\d\d:\d\d {2}forward-00001 {2}scaled up 0 → 2$/, 'forward scaled up');
   await seen(new RegExp(`^\\d\\d:\\d\\d:\\d\\d  ${POD.replace('[a-z-]+', 'record-hop')}  born on 127\\.0\\.0\\.1:\\d+  pid \\d+$`), 'a record-hop pod born');

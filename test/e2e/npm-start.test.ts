@@ -38,13 +38,18 @@ test.after.always(async () => {
   }
 });
 
-test.serial('npm start prints each step, the Services with their URLs, the Broker and the UI', (t) => {
+test.serial('npm start reports each step, then the Services with their URLs, the Broker and the UI (one JSON record off a terminal)', (t) => {
   const out = pp.output();
-  for (const want of ['PostgreSQL ready', 'Kubernetes API on', 'Broker ingress on', 'Serving 4 Knative Services', 'PingSource(s) scheduled',
-    'http://coin-flip.pingpong.127.0.0.1.sslip.io', 'http://forward.pingpong.svc.cluster.local',
-    `Broker:      http://localhost:${pp.broker}/pingpong/default`, `UI:          http://localhost:${pp.gateway}/`]) {
+  for (const want of ['PostgreSQL ready', 'Kubernetes API on', 'Broker ingress on', 'Serving 4 Knative Services', 'PingSource(s) scheduled']) {
     t.true(out.includes(want), `missing "${want}"`);
   }
+  const ready = out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>)
+    .find((r) => r.msg === 'ready; Ctrl-C stops everything.') as { services: { url: string }[]; brokers: string[]; ui: string } | undefined;
+  t.truthy(ready);
+  t.deepEqual(ready!.services.map((v) => v.url).filter((u) => /coin-flip|forward/.test(u)).sort(),
+    ['http://coin-flip.pingpong.127.0.0.1.sslip.io', 'http://forward.pingpong.svc.cluster.local']);
+  t.deepEqual(ready!.brokers, [`http://localhost:${pp.broker}/pingpong/default`]);
+  t.is(ready!.ui, `http://localhost:${pp.gateway}/`);
 });
 
 test.serial('served balls bounce among forward pods through the Broker and land, each recorded once', async (t) => {
@@ -139,10 +144,11 @@ test.serial('pingpong status --json shows Services, revisions, pods and Triggers
 test.serial('stdout is JSON lines when it is not a terminal: every line parses, events carry pod, id and type', async (t) => {
   await waitFor(() => pp.stdout().includes('"msg":"handled"'), 'a handled event on stdout', { timeoutMs: 30_000 });
   // npm's own header ("> knative-ping-pong@… start") precedes ours; `npm start --silent` drops it.
-  const records = pp.stdout().split('\n').filter((l) => l !== '' && !l.startsWith('> ')).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const records = pp.stdout().split('\n').filter((l) => l.trim() !== '' && !l.startsWith('> ')).map((l) => JSON.parse(l) as Record<string, unknown>);
   t.true(records.some((r) => r.msg === 'pod born' && typeof r.pod === 'string' && typeof r.port === 'number' && r.ip === '127.0.0.1'));
   t.true(records.some((r) => r.msg === 'handled' && typeof r.pod === 'string' && typeof r.id === 'string' && r.type === 'dev.pingpong.ball.thrown'));
-  t.regex(pp.output(), /Ctrl-C stops everything\./, 'the banner went to stderr');
+  t.true(records.some((r) => r.msg === 'ready; Ctrl-C stops everything.' && Array.isArray(r.services) && typeof r.gateway === 'string'),
+    'the banner is one JSON record');
 });
 
 test.serial('Ctrl-C stops everything and leaves no process behind', async (t) => {
