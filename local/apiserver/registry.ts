@@ -30,6 +30,10 @@ export interface ResourceDefinition {
   /** Field selectors beyond `metadata.name` and `metadata.namespace`: key → the object's value. */
   selectableFields?: Record<string, (o: ApiObject) => string>;
   printer?: TablePrinter;
+  /** The CustomResourceDefinition serving it, for a custom resource. */
+  crd?: string;
+  /** Has a `status` subresource: the main resource keeps `.status` as stored, `/status` changes only it. */
+  statusSubresource?: boolean;
   /**
    * Admission for writes: may change the object (defaulting) and throws an ApiError to refuse it
    * (validation), as mutating and validating webhooks do.
@@ -70,11 +74,21 @@ export class ResourceRegistry {
     return r;
   }
 
+  /** Stops serving a resource (its CRD was deleted). */
+  remove(group: string, version: string, resource: string): void {
+    this.byKey.delete(`${group}/${version}/${resource}`);
+  }
+
   find(group: string, version: string, resource: string): Resource | undefined {
     return this.byKey.get(`${group}/${version}/${resource}`);
   }
 
   all(): Resource[] { return [...this.byKey.values()]; }
+
+  /** The resource serving objects of this apiVersion and kind, if any. */
+  forKind(apiVersion: string, kind: string): Resource | undefined {
+    return this.all().find((r) => r.apiVersion === apiVersion && r.kind === kind);
+  }
 
   /** The groups served under /apis (the core group '' is under /api), with their versions. */
   groups(): { name: string; versions: string[] }[] {

@@ -4,6 +4,7 @@
  * resource only declares which verbs it serves; the rest is the same for every resource.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestInfo } from './request-info.js';
 import type { UserInfo } from './rbac.js';
@@ -124,7 +125,8 @@ export async function serveResource(r: RestRequest): Promise<void> {
   const { info, resource } = r;
   const verb = info.verb as Verb;
   if (!resource.verbs.includes(verb)) throw errors.methodNotAllowed();
-  if (info.subresource) throw errors.noRoute(); // no subresources are served yet
+  const status = info.subresource === 'status';
+  if (info.subresource && !(status && resource.statusSubresource && ['get', 'update', 'patch'].includes(verb))) throw errors.noRoute();
   // A cluster-scoped resource has no namespace; a namespaced one needs one except to list or watch.
   if (!resource.namespaced && info.namespace) throw errors.noRoute();
   if (resource.namespaced && !info.namespace && !['list', 'watch', 'create'].includes(verb)) throw errors.noRoute();
@@ -167,34 +169,34 @@ export async function serveResource(r: RestRequest): Promise<void> {
       if (!meta.name) throw invalid(resource, '', 'metadata.name', 'name or generateName is required');
       if (meta.namespace && ns && meta.namespace !== ns) throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
       if (store.get(ns, meta.name)) throw errors.alreadyExists(resource.group, resource.resource, meta.name);
-      const obj: ApiObject = { ...body, metadata: { ...meta, namespace: ns, uid: randomUUID(), creationTimestamp: r.now().toISOString(), resourceVersion: undefined } };
+      const obj: ApiObject = { ...body, metadata: { ...meta, namespace: ns, uid: randomUUID(), creationTimestamp: r.now().toISOString(), resourceVersion: undefined, generation: 1 } };
       if (!resource.namespaced) delete obj.metadata.namespace;
+      // With a status subresource, status is the controllers' to write, not the creator's.
+      if (resource.statusSubresource) delete obj.status;
       const admitted = (await resource.admit?.({ operation: 'CREATE', object: obj, namespace: info.namespace, user: r.user.name })) ?? obj;
       return sendJson(r.res, 201, store.put(admitted));
     }
     case 'update':
     case 'patch': {
-      const old = store.get(ns, name);
-      if (!old) throw errors.notFound(resource.group, resource.resource, name);
-      let next: ApiObject;
-      if (verb === 'update') {
-        next = await readBody(r.req);
-        checkKind(r, next);
-      } else {
-        const type = (r.req.headers['content-type'] ?? '').split(';')[0]!.trim();
-        if (type !== 'application/merge-patch+json') throw errors.unsupportedMediaType(type);
-        next = mergePatch(old, await readBody(r.req)) as ApiObject;
+      const body = await readBody(r.req);
+      const type = (r.req.headers['content-type'] ?? '').split(';')[0]!.trim();
+      if (verb === 'update') checkKind(r, body);
+      else if (type !== 'application/merge-patch+json') throw errors.unsupportedMediaType(type);
+      // Read, change, admit, then write only if nobody wrote in between (admission may wait): a
+      // stale update is a Conflict; a patch is applied again to the newer object, as the API
+      // server's GuaranteedUpdate does.
+      for (let attempt = 0; ; attempt++) {
+        const old = store.get(ns, name);
+        if (!old) throw errors.notFound(resource.group, resource.resource, name);
+        const next = verb === 'update' ? structuredClone(body) : mergePatch(old, body) as ApiObject;
+        if (next.metadata?.name !== name) throw errors.badRequest(`the name of the object (${next.metadata?.name}) does not match the name on the URL (${name})`);
+        const rv = next.metadata.resourceVersion;
+        if (rv && rv !== old.metadata.resourceVersion) throw conflict(resource, name);
+        const written = status ? statusOnly(old, next) : mainOnly(resource, old, next);
+        const admitted = (await resource.admit?.({ operation: 'UPDATE', object: written, oldObject: old, namespace: info.namespace, user: r.user.name })) ?? written;
+        if (store.get(ns, name)?.metadata.resourceVersion === old.metadata.resourceVersion) return sendJson(r.res, 200, store.put(admitted));
+        if (rv || attempt >= 4) throw conflict(resource, name);
       }
-      if (next.metadata?.name !== name) throw errors.badRequest(`the name of the object (${next.metadata?.name}) does not match the name on the URL (${name})`);
-      const rv = next.metadata.resourceVersion;
-      if (verb === 'update' && rv && rv !== old.metadata.resourceVersion) {
-        throw errors.conflict(resource.group, resource.resource, name, 'the object has been modified; please apply your changes to the latest version and try again');
-      }
-      // Identity and creation are the server's, whatever the client sent.
-      next.metadata = { ...next.metadata, namespace: old.metadata.namespace, uid: old.metadata.uid, creationTimestamp: old.metadata.creationTimestamp };
-      if (!resource.namespaced) delete next.metadata.namespace;
-      const admitted = (await resource.admit?.({ operation: 'UPDATE', object: next, oldObject: old, namespace: info.namespace, user: r.user.name })) ?? next;
-      return sendJson(r.res, 200, store.put(admitted));
     }
     case 'delete': {
       const old = store.get(ns, name);
@@ -213,6 +215,39 @@ export async function serveResource(r: RestRequest): Promise<void> {
       return sendJson(r.res, 200, { kind: `${resource.kind}List`, apiVersion: resource.apiVersion, metadata: { resourceVersion: String(store.counter.current()) }, items: gone });
     }
   }
+}
+
+const conflict = (resource: Resource, name: string) =>
+  errors.conflict(resource.group, resource.resource, name, 'the object has been modified; please apply your changes to the latest version and try again');
+
+/** Everything but metadata and status: what a change of bumps `metadata.generation`. */
+function specOf(o: ApiObject): unknown {
+  const { metadata: _m, status: _s, ...rest } = o;
+  return rest;
+}
+
+/**
+ * A write to the main resource: identity and creation stay the server's; with a status
+ * subresource the stored status stays; a changed spec bumps the generation.
+ */
+function mainOnly(resource: Resource, old: ApiObject, next: ApiObject): ApiObject {
+  const out: ApiObject = { ...next, metadata: { ...next.metadata, namespace: old.metadata.namespace, uid: old.metadata.uid, creationTimestamp: old.metadata.creationTimestamp } };
+  if (!resource.namespaced) delete out.metadata.namespace;
+  if (resource.statusSubresource) {
+    if (old.status === undefined) delete out.status;
+    else out.status = old.status;
+  }
+  const generation = Number(old.metadata.generation ?? 1);
+  out.metadata.generation = isDeepStrictEqual(specOf(old), specOf(out)) ? generation : generation + 1;
+  return out;
+}
+
+/** A write to `/status`: only the status changes. */
+function statusOnly(old: ApiObject, next: ApiObject): ApiObject {
+  const out: ApiObject = { ...old };
+  if (next.status === undefined) delete out.status;
+  else out.status = next.status;
+  return out;
 }
 
 /** A 422 Invalid naming the field, as validation answers. */

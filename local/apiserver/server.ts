@@ -11,6 +11,9 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from '../../lib/log.js';
 import type { KubeObject, PodEvent, PodRecord } from '../types.js';
 import { accessReviewResources } from './access-review.js';
+import { builtinResources } from './builtin.js';
+import { crdResource, storageVersion } from './crd.js';
+import { openApiDocument, openApiRoot } from './openapi.js';
 import { TokenAuthenticator } from './auth.js';
 import { apiGroupDoc, apiGroupList, apiResourceList, apiVersions, SERVER_VERSION } from './discovery.js';
 import { writeKubeconfigFiles, type KubeconfigPaths } from './kubeconfig.js';
@@ -76,6 +79,52 @@ export class LocalApiServer {
     this.pods = this.newStore();
     this.registry.add(podsResource(this.pods));
     for (const r of accessReviewResources(() => this.policy)) this.registry.add(r);
+    for (const r of builtinResources(() => this.newStore())) this.registry.add(r);
+    this.serveCustomResources();
+  }
+
+  /** A CRD written serves its resource (on a store kept across updates of the CRD); deleted, it stops. */
+  private serveCustomResources(): void {
+    const crds = this.registry.forKind('apiextensions.k8s.io/v1', 'CustomResourceDefinition')!.store!;
+    const stores = new Map<string, ObjectStore>();
+    crds.watch(undefined, ({ type, object: crd }) => {
+      const key = crd.metadata.name;
+      const current = this.registry.all().filter((r) => r.crd === key);
+      for (const r of current) this.registry.remove(r.group, r.version, r.resource);
+      if (type === 'DELETED') {
+        stores.delete(key);
+        return;
+      }
+      const store = stores.get(key) ?? this.newStore();
+      stores.set(key, store);
+      this.registry.add({ ...crdResource(crd, store), crd: key });
+      const established = (crd.status as { conditions?: { type: string }[] } | undefined)?.conditions?.some((c) => c.type === 'Established');
+      if (!established) {
+        const at = this.now().toISOString();
+        const condition = (t: string, reason: string) => ({ type: t, status: 'True', reason, message: '', lastTransitionTime: at });
+        // After this change has reached every watcher, not in the middle of its delivery.
+        queueMicrotask(() => crds.put({ ...crd, status: { conditions: [condition('NamesAccepted', 'NoConflicts'), condition('Established', 'InitialNamesAccepted')], acceptedNames: (crd.spec as { names: unknown }).names, storedVersions: [storageVersion(crd)?.name] } }));
+      }
+    });
+  }
+
+  /**
+   * Creates an object in-process, as `kubectl create` would but without a request: the runtime
+   * writing its manifests. Returns false for a kind this server does not serve.
+   */
+  create(object: KubeObject): boolean {
+    const resource = this.registry.forKind(object.apiVersion, object.kind);
+    if (!resource?.store) return false;
+    const ns = resource.namespaced ? object.metadata.namespace ?? 'default' : undefined;
+    if (resource.store.get(ns, object.metadata.name)) throw errors.alreadyExists(resource.group, resource.resource, object.metadata.name);
+    const { status: _status, ...rest } = object as KubeObject & { status?: unknown };
+    resource.store.put({ ...(resource.statusSubresource ? rest : object), metadata: { ...object.metadata, namespace: ns, uid: randomUUID(), creationTimestamp: this.now().toISOString(), generation: 1 } });
+    return true;
+  }
+
+  /** The store of a served resource by group and plural (any version), for the runtime's controllers. */
+  objects(group: string, resource: string): ObjectStore | undefined {
+    return this.registry.all().find((r) => r.group === group && r.resource === resource)?.store;
   }
 
   /** A store on this server's resourceVersion counter, for a resource to be added to the registry. */
@@ -250,6 +299,12 @@ export class LocalApiServer {
     else if (parts[0] === 'apis' && parts.length === 1) body = apiGroupList(this.registry);
     else if (parts[0] === 'apis' && parts.length === 2) body = apiGroupDoc(this.registry, parts[1]!);
     else if (parts[0] === 'apis' && parts.length === 3) body = apiResourceList(this.registry, parts[1]!, parts[2]!);
+    else if (parts[0] === 'openapi' && parts[1] === 'v3') {
+      const crds = this.registry.forKind('apiextensions.k8s.io/v1', 'CustomResourceDefinition')!.store!.list().items;
+      if (parts.length === 2) body = openApiRoot(this.registry, crds);
+      else if (parts[2] === 'api' && parts.length === 4) body = openApiDocument(this.registry, crds, '', parts[3]!);
+      else if (parts[2] === 'apis' && parts.length === 5) body = openApiDocument(this.registry, crds, parts[3]!, parts[4]!);
+    }
     if (body === undefined) throw errors.noRoute();
     sendJson(res, 200, body);
   }

@@ -17,6 +17,11 @@ import { podEnvFor, envFromResolver } from './pod-env.js';
 import { startControl, writeRuntimeInfo, removeRuntimeInfo } from './control.js';
 import { lockDataDir } from './lock.js';
 import { checkPortsFree, listenOn } from './ports.js';
+import { applyObjects, knativeCrds } from './apply.js';
+import { startEventingController } from '../controllers/eventing.js';
+import { startPingSourceController } from '../controllers/pingsources.js';
+import { startServingController } from '../controllers/serving.js';
+import type { KubeObject } from '../types.js';
 
 /** A manifest the runtime refuses to start with: file, resource and field named. */
 export class InvalidManifests extends Error {
@@ -117,13 +122,21 @@ export async function up(opts: UpOptions, log: Logger, report: (line: string) =>
       dataDir, serverUrl: apiUrl,
       serviceAccounts: [...accounts].map((a) => { const [namespace, name] = a.split('/'); return { namespace: namespace!, name: name! }; }),
     });
-    progress(`Kubernetes API on ${apiUrl} (kubectl --kubeconfig ${path.join(opts.dataDir, 'kubeconfig')})`);
+    const { applied, notServed } = applyObjects(api, [...await knativeCrds(), ...loaded.map((l) => l.object as KubeObject)]);
+    progress(`Kubernetes API on ${apiUrl} (kubectl --kubeconfig ${path.join(opts.dataDir, 'kubeconfig')}), ${applied} objects applied${notServed.length ? ` (not served: ${notServed.join(', ')})` : ''}`);
+    const stores = {
+      brokers: api.objects('eventing.knative.dev', 'brokers')!,
+      triggers: api.objects('eventing.knative.dev', 'triggers')!,
+      services: api.objects('serving.knative.dev', 'services')!,
+    };
+    const pingSourceStore = api.objects('sources.knative.dev', 'pingsources')!;
 
     const resolve = destinationResolver({ gatewayPort: opts.gatewayPort, brokerPort: opts.brokerPort });
     const broker = new LocalBroker({ resolve, log: log.child({ part: 'broker' }) });
-    broker.setResources(res.brokers, res.triggers);
     await listenOn('broker-port', opts.brokerPort, () => broker.listen(opts.brokerPort, '127.0.0.1'));
     stack.push(() => broker.close());
+    const stopEventingController = startEventingController(stores, broker, resolve);
+    stack.push(async () => stopEventingController());
     progress(`Broker ingress on http://localhost:${opts.brokerPort}/<namespace>/<broker>`);
 
     const serving = new Serving({
@@ -149,26 +162,29 @@ export async function up(opts: UpOptions, log: Logger, report: (line: string) =>
     });
     serving.on('pod', (e) => api.applyPodEvent(e));
     stack.push(() => serving.stop());
-    for (const s of res.services) serving.apply(s);
-    progress(`Serving ${res.services.length} Knative Services (stable window ${opts.stableWindowMs / 1000}s)`);
+    const stopServingController = startServingController(stores.services, serving);
+    stack.push(async () => stopServingController());
+    progress(`Serving ${stores.services.list().items.length} Knative Services (stable window ${opts.stableWindowMs / 1000}s)`);
 
     const gateway: Gateway = await listenOn('gateway-port', opts.gatewayPort, () => startGateway({ port: opts.gatewayPort, host: '127.0.0.1', serving }));
     stack.push(() => gateway.close());
     progress(`gateway on http://localhost:${opts.gatewayPort}`);
 
-    const pings: PingSources = startPingSources({ sources: res.pingSources, resolve, log: plumbing('pingsource') });
+    const pings: PingSources = startPingSources({ sources: [], resolve, log: plumbing('pingsource') });
     stack.push(async () => pings.stop());
-    progress(`${res.pingSources.length} PingSource(s) scheduled`);
+    const stopPingController = startPingSourceController(pingSourceStore, stores, pings, resolve);
+    stack.push(async () => stopPingController());
+    progress(`${pingSourceStore.list().items.length} PingSource(s) scheduled`);
 
     const status = (): RuntimeStatus => ({
       services: serving.services(),
       pods: serving.pods(),
       broker: broker.stats(),
-      triggers: res.triggers.map((t) => ({
+      triggers: (stores.triggers.list().items as KubeObject[]).map((t) => ({
         namespace: t.metadata.namespace ?? 'default', name: t.metadata.name, broker: t.spec.broker,
         subscriber: ((r) => (r ? displayUrl(r) : '(unresolved)'))(resolve(t.spec.subscriber, t.metadata.namespace ?? 'default')),
       })),
-      pingSources: res.pingSources.map((p) => ({ namespace: p.metadata.namespace ?? 'default', name: p.metadata.name, schedule: p.spec?.schedule ?? '* * * * *' })),
+      pingSources: (pingSourceStore.list().items as KubeObject[]).map((p) => ({ namespace: p.metadata.namespace ?? 'default', name: p.metadata.name, schedule: p.spec?.schedule ?? '* * * * *' })),
     });
     const control = await startControl(status);
     stack.push(() => control.close());

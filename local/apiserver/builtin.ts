@@ -1,0 +1,55 @@
+/**
+ * The built-in kinds the manifests use besides pods: namespaces, ConfigMaps, Secrets,
+ * ServiceAccounts, the RBAC kinds and CustomResourceDefinitions, each printed as kubectl prints
+ * it on a cluster.
+ */
+import type { ResourceDefinition, Verb } from './registry.js';
+import type { ApiObject, ObjectStore } from './store.js';
+import { AGE_COLUMN, NAME_COLUMN, age, type TableColumn, type TablePrinter } from './table.js';
+
+const ALL_VERBS: Verb[] = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'];
+const col = (name: string, description = '', type = 'string'): TableColumn => ({ name, type, format: '', description, priority: 0 });
+const count = (o: unknown) => (o && typeof o === 'object' ? Object.keys(o).length : 0);
+
+function printer(columns: TableColumn[], cells: (o: ApiObject) => unknown[], withAge = true): TablePrinter {
+  return {
+    columns: [NAME_COLUMN, ...columns, ...(withAge ? [AGE_COLUMN] : [])],
+    cells: (o, now) => [o.metadata.name, ...cells(o), ...(withAge ? [age(o.metadata.creationTimestamp, now)] : [])],
+  };
+}
+
+const CREATED_AT: TablePrinter = {
+  columns: [NAME_COLUMN, col('Created At', 'CreationTimestamp', 'date')],
+  cells: (o) => [o.metadata.name, o.metadata.creationTimestamp ?? null],
+};
+
+interface Kind { group: string; version: string; resource: string; kind: string; namespaced: boolean; shortNames?: string[]; printer?: TablePrinter; statusSubresource?: boolean }
+
+const KINDS: Kind[] = [
+  { group: '', version: 'v1', resource: 'namespaces', kind: 'Namespace', namespaced: false, shortNames: ['ns'], statusSubresource: true,
+    printer: printer([col('Status')], (o) => [(o.status as { phase?: string } | undefined)?.phase ?? 'Active']) },
+  { group: '', version: 'v1', resource: 'configmaps', kind: 'ConfigMap', namespaced: true, shortNames: ['cm'],
+    printer: printer([col('Data', '', 'integer')], (o) => [count(o.data) + count(o.binaryData)]) },
+  { group: '', version: 'v1', resource: 'secrets', kind: 'Secret', namespaced: true,
+    printer: printer([col('Type'), col('Data', '', 'integer')], (o) => [o.type ?? 'Opaque', count(o.data) + count(o.stringData)]) },
+  { group: '', version: 'v1', resource: 'serviceaccounts', kind: 'ServiceAccount', namespaced: true, shortNames: ['sa'],
+    printer: printer([col('Secrets', '', 'integer')], (o) => [Array.isArray(o.secrets) ? o.secrets.length : 0]) },
+  { group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'roles', kind: 'Role', namespaced: true, printer: CREATED_AT },
+  { group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'clusterroles', kind: 'ClusterRole', namespaced: false, printer: CREATED_AT },
+  { group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'rolebindings', kind: 'RoleBinding', namespaced: true,
+    printer: printer([col('Role')], (o) => [`${(o.roleRef as { kind?: string })?.kind}/${(o.roleRef as { name?: string })?.name}`]) },
+  { group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'clusterrolebindings', kind: 'ClusterRoleBinding', namespaced: false,
+    printer: printer([col('Role')], (o) => [`${(o.roleRef as { kind?: string })?.kind}/${(o.roleRef as { name?: string })?.name}`]) },
+  { group: 'apiextensions.k8s.io', version: 'v1', resource: 'customresourcedefinitions', kind: 'CustomResourceDefinition', namespaced: false,
+    shortNames: ['crd', 'crds'], printer: CREATED_AT, statusSubresource: true },
+];
+
+/** The built-in resources, each on its own store from `newStore`. */
+export function builtinResources(newStore: () => ObjectStore): ResourceDefinition[] {
+  return KINDS.map((k) => ({
+    ...k,
+    singularName: k.kind.toLowerCase(),
+    verbs: ALL_VERBS,
+    store: newStore(),
+  }));
+}

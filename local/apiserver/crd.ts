@@ -1,0 +1,103 @@
+/**
+ * CustomResourceDefinitions: applying one serves its resource, as the apiextensions server does —
+ * discovery (names, short names, categories), the storage version's printer columns, and its
+ * status subresource. Knative's own kinds are served this way (local/crds/), so the PingPongTable
+ * of the next issue needs nothing new.
+ */
+import { JSONPath } from 'jsonpath-plus';
+import type { ResourceDefinition } from './registry.js';
+import type { ApiObject, ObjectStore } from './store.js';
+import { AGE_COLUMN, NAME_COLUMN, age, type TableColumn, type TablePrinter } from './table.js';
+
+interface PrinterColumn { name: string; type: string; jsonPath: string; description?: string; priority?: number; format?: string }
+interface CrdVersion { name: string; served?: boolean; storage?: boolean; additionalPrinterColumns?: PrinterColumn[]; subresources?: { status?: object } }
+interface CrdSpec {
+  group: string;
+  scope: 'Namespaced' | 'Cluster';
+  names: { plural: string; singular?: string; kind: string; shortNames?: string[]; categories?: string[] };
+  versions: CrdVersion[];
+}
+
+/**
+ * A kubectl-style JSONPath (`.status.conditions[?(@.type=='Ready')].status`, with `\.` for a dot
+ * inside a key) as jsonpath-plus reads it (`$.status.conditions[?(@.type=='Ready')].status`).
+ */
+export function toJsonPath(path: string): string {
+  const segments: string[] = [];
+  let current = '';
+  let depth = 0;
+  for (let i = 0; i < path.length; i++) {
+    const c = path[i]!;
+    if (c === '\\' && path[i + 1] === '.') {
+      current += '\\.';
+      i++;
+    } else if (c === '.' && depth === 0) {
+      if (current) segments.push(current);
+      current = '';
+    } else {
+      if (c === '[') depth++;
+      if (c === ']') depth--;
+      current += c;
+    }
+  }
+  if (current) segments.push(current);
+  return '$' + segments.map((s) => {
+    const bracket = s.indexOf('[');
+    const key = bracket < 0 ? s : s.slice(0, bracket);
+    const rest = (bracket < 0 ? '' : s.slice(bracket)).replace(/\\\./g, '.');
+    const plain = /^[A-Za-z_][A-Za-z0-9_]*$/.test(key);
+    return `${key === '' ? '' : plain ? `.${key}` : `[${JSON.stringify(key.replace(/\\\./g, '.'))}]`}${rest}`;
+  }).join('');
+}
+
+/** The first value a column's path finds in the object, or null (kubectl prints `<none>`). */
+function columnValue(object: ApiObject, path: string): unknown {
+  const found = JSONPath({ path, json: object, wrap: true }) as unknown[];
+  return found.length ? found[0] : null;
+}
+
+/** A printer from a version's additionalPrinterColumns; without any, NAME and AGE. */
+export function crdPrinter(columns: readonly PrinterColumn[] | undefined): TablePrinter {
+  if (!columns?.length) return { columns: [NAME_COLUMN, AGE_COLUMN], cells: (o, now) => [o.metadata.name, age(o.metadata.creationTimestamp, now)] };
+  const paths = columns.map((c) => toJsonPath(c.jsonPath));
+  const defs: TableColumn[] = [NAME_COLUMN, ...columns.map((c) => ({
+    name: c.name, type: c.type === 'date' ? 'date' : c.type, format: c.format ?? '', description: c.description ?? '', priority: c.priority ?? 0,
+  }))];
+  return {
+    columns: defs,
+    cells: (o, now) => [o.metadata.name, ...columns.map((c, i) => {
+      const v = columnValue(o, paths[i]!);
+      if (v === null || v === undefined) return null;
+      if (c.type === 'date') return age(String(v), now);
+      if (c.type === 'integer' || c.type === 'number') return typeof v === 'number' ? v : Number(v);
+      if (c.type === 'boolean') return Boolean(v);
+      return typeof v === 'object' ? JSON.stringify(v) : String(v);
+    })],
+  };
+}
+
+/** The storage version of a CRD (the one served and stored), or the first served one. */
+export function storageVersion(crd: ApiObject): CrdVersion | undefined {
+  const spec = crd.spec as CrdSpec;
+  return spec.versions.find((v) => v.storage && v.served !== false) ?? spec.versions.find((v) => v.served !== false);
+}
+
+/** The resource a CRD defines, on the given store. */
+export function crdResource(crd: ApiObject, store: ObjectStore): ResourceDefinition {
+  const spec = crd.spec as CrdSpec;
+  const version = storageVersion(crd)!;
+  return {
+    group: spec.group,
+    version: version.name,
+    resource: spec.names.plural,
+    singularName: spec.names.singular ?? spec.names.kind.toLowerCase(),
+    kind: spec.names.kind,
+    namespaced: spec.scope === 'Namespaced',
+    shortNames: spec.names.shortNames,
+    categories: spec.names.categories,
+    verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'],
+    store,
+    printer: crdPrinter(version.additionalPrinterColumns),
+    statusSubresource: version.subresources?.status !== undefined,
+  };
+}

@@ -1,0 +1,39 @@
+/**
+ * What `kubectl apply` would do on a fresh cluster with Knative installed: Knative's CRDs first
+ * (local/crds), then the namespaces, then every other object of the manifests, into the local API
+ * server, which is then what the controllers run. Kinds it does not serve (Jobs, StatefulSets,
+ * plain Services) are left out and named.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { ROOT } from '../../lib/process/function-command.js';
+import type { LocalApiServer } from '../apiserver/index.js';
+import type { KubeObject } from '../types.js';
+
+export const CRD_DIR = path.join(ROOT, 'local', 'crds');
+
+/** Knative's CRDs, as shipped in local/crds. */
+export async function knativeCrds(): Promise<KubeObject[]> {
+  const out: KubeObject[] = [];
+  for (const f of (await readdir(CRD_DIR)).filter((n) => n.endsWith('.yaml')).sort()) {
+    for (const doc of parseAllDocuments(await readFile(path.join(CRD_DIR, f), 'utf8'))) {
+      const o = doc.toJS() as KubeObject | null;
+      if (o?.kind === 'CustomResourceDefinition') out.push(o);
+    }
+  }
+  return out;
+}
+
+const rank = (o: KubeObject) => (o.kind === 'CustomResourceDefinition' ? 0 : o.kind === 'Namespace' ? 1 : 2);
+
+/** Creates the objects in dependency order; returns the kinds the server does not serve. */
+export function applyObjects(api: LocalApiServer, objects: readonly KubeObject[]): { applied: number; notServed: string[] } {
+  let applied = 0;
+  const notServed = new Set<string>();
+  for (const o of [...objects].sort((a, b) => rank(a) - rank(b))) {
+    if (api.create(o)) applied++;
+    else notServed.add(`${o.kind} (${o.apiVersion})`);
+  }
+  return { applied, notServed: [...notServed] };
+}
