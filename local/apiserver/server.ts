@@ -1,6 +1,6 @@
 /**
  * The local Kubernetes API server: plain HTTP, bearer tokens, the manifests' RBAC, discovery,
- * and the registry's resources (pods of the local runtime to start with), so clients written for a
+ * and the registry's resources (pods, the built-in kinds, and every CRD applied), so clients written for a
  * cluster (@kubernetes/client-node, kubectl) work unchanged against the local runtime.
  */
 import { randomUUID } from 'node:crypto';

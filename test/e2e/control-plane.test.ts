@@ -1,0 +1,112 @@
+/**
+ * The cluster's loop through `npm start`: what kubectl applies, patches and deletes changes the
+ * running system, and the statuses say so.
+ */
+import test from 'ava';
+import { execFile } from 'node:child_process';
+import { rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { npmStart, type Instance } from '../helpers/pingpong-up.js';
+import { startSink, type Sink } from '../helpers/sink.js';
+import { request } from '../helpers/http.js';
+import { waitFor } from '../helpers/wait.js';
+
+const run = promisify(execFile);
+let pp: Instance;
+let sink: Sink;
+
+test.before(async () => {
+  // A short stable window, so a rolled-out revision's old pods go within seconds.
+  pp = await npmStart(['--stable-window', '6s']);
+  sink = await startSink();
+});
+test.after.always(async () => {
+  await sink?.close();
+  if (pp) {
+    await pp.interrupt();
+    await rm(pp.dataDir, { recursive: true, force: true });
+  }
+});
+
+const kubectl = async (...args: string[]) => (await run('kubectl', ['--kubeconfig', path.join(pp.dataDir, 'kubeconfig'),
+  '--cache-dir', path.join(pp.dataDir, 'kube-cache'), '-n', 'pingpong', ...args], { timeout: 60_000 })).stdout;
+const applyText = async (name: string, yaml: string) => {
+  const file = path.join(pp.dataDir, name);
+  await writeFile(file, yaml);
+  return kubectl('apply', '-f', file);
+};
+
+test.serial('every shipped Service, Broker, Trigger and PingSource becomes Ready, as kubectl wait and get show', async (t) => {
+  for (const kind of ['ksvc', 'broker', 'trigger', 'pingsource']) {
+    t.regex(await kubectl('wait', '--for=condition=Ready', kind, '--all', '--timeout=60s'), /condition met/);
+  }
+  const ksvc = await kubectl('get', 'ksvc', 'forward');
+  t.regex(ksvc, /forward\s+http:\/\/forward\.pingpong\.svc\.cluster\.local\s+forward-00001\s+forward-00001\s+True/);
+  t.regex(await kubectl('get', 'broker', 'default'), new RegExp(`default\\s+http://127\\.0\\.0\\.1:${pp.broker}/pingpong/default\\s+\\S+\\s+True`));
+});
+
+test.serial('a Trigger applied at run time gets its events; one whose subscriber does not exist is not Ready, saying why', async (t) => {
+  t.regex(await applyText('my-trigger.yaml', `apiVersion: eventing.knative.dev/v1
+kind: Trigger
+metadata: { name: my-trigger, namespace: pingpong }
+spec:
+  broker: default
+  filter: { attributes: { type: dev.test.control-plane } }
+  subscriber: { uri: "${sink.url}" }
+`), /created/);
+  await kubectl('wait', '--for=condition=Ready', 'trigger/my-trigger', '--timeout=30s');
+  const res = await request(`http://127.0.0.1:${pp.broker}/pingpong/default`, {
+    method: 'POST', body: '{}',
+    headers: { 'ce-specversion': '1.0', 'ce-id': 'cp-1', 'ce-source': '/e2e/control-plane', 'ce-type': 'dev.test.control-plane', 'content-type': 'application/json' },
+  });
+  t.is(res.status, 202);
+  const [got] = await sink.received(1);
+  t.is(got!.ce.id, 'cp-1');
+
+  await applyText('lost.yaml', `apiVersion: eventing.knative.dev/v1
+kind: Trigger
+metadata: { name: lost, namespace: pingpong }
+spec:
+  broker: default
+  subscriber: { ref: { apiVersion: serving.knative.dev/v1, kind: Service, name: nobody } }
+`);
+  await waitFor(async () => /lost\s+default\s+\S+\s+False\s+Unable to get the Subscriber's URI/.test(await kubectl('get', 'trigger', 'lost')),
+    'the Trigger to say its subscriber does not resolve', { timeoutMs: 20_000 });
+  t.pass();
+});
+
+test.serial('a deleted PingSource stops ticking while another keeps on', async (t) => {
+  const ping = (name: string) => `apiVersion: sources.knative.dev/v1
+kind: PingSource
+metadata: { name: ${name}, namespace: pingpong }
+spec:
+  schedule: "* * * * * *"
+  sink: { uri: "${sink.url}" }
+`;
+  await applyText('tick-a.yaml', ping('tick-a'));
+  await applyText('tick-b.yaml', ping('tick-b'));
+  const ticks = (name: string) => sink.requests.filter((r) => r.ce.source === `/apis/v1/namespaces/pingpong/pingsources/${name}`).length;
+  await waitFor(() => ticks('tick-a') >= 1 && ticks('tick-b') >= 1, 'both PingSources to tick', { timeoutMs: 20_000 });
+  t.regex(await kubectl('delete', 'pingsource', 'tick-a'), /deleted/);
+  const after = ticks('tick-a');
+  const bBefore = ticks('tick-b');
+  await waitFor(() => ticks('tick-b') >= bBefore + 3, 'tick-b to tick three more times', { timeoutMs: 20_000 });
+  // At most the one tick that was already on its way when the delete landed.
+  t.true(ticks('tick-a') <= after + 1, `tick-a ticked ${ticks('tick-a') - after} times after its deletion`);
+  await kubectl('delete', 'pingsource', 'tick-b');
+});
+
+test.serial('patching a Service template rolls out -00002, which takes the traffic; the old pods go', async (t) => {
+  await kubectl('patch', 'ksvc', 'coin-flip', '--type=merge', '-p', '{"spec":{"template":{"metadata":{"annotations":{"pingpong.dev/rollout":"e2e"}}}}}');
+  await waitFor(async () => /coin-flip\s+\S+\s+coin-flip-00002\s+coin-flip-00002\s+True/.test(await kubectl('get', 'ksvc', 'coin-flip')),
+    'coin-flip-00002 to be the latest ready revision', { timeoutMs: 60_000 });
+  await waitFor(async () => {
+    const pods = await kubectl('get', 'pods', '-l', 'serving.knative.dev/service=coin-flip', '--no-headers');
+    return !pods.includes('coin-flip-00001') && pods.includes('coin-flip-00002');
+  }, 'the -00001 pods to go', { timeoutMs: 60_000 });
+  const res = await request(`http://127.0.0.1:${pp.gateway}/compute`, {
+    method: 'POST', body: '{"heads":2}', headers: { host: 'coin-flip.pingpong.127.0.0.1.sslip.io', 'content-type': 'application/json' },
+  });
+  t.is(res.status, 200);
+});

@@ -1,0 +1,113 @@
+/**
+ * The local API server as a cluster's control plane, through the machine's real kubectl: Knative's
+ * CRDs served like any CRD (api-resources, get with printer columns, explain), apply/apply
+ * again/change, the status subresource, and resourceVersion conflicts.
+ */
+import test from 'ava';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { LocalApiServer } from '../../local/apiserver/index.js';
+import { applyObjects, knativeCrds } from '../../local/runtime/apply.js';
+import { ROOT } from '../../lib/process/function-command.js';
+
+const run = promisify(execFile);
+
+async function start() {
+  const api = new LocalApiServer();
+  const url = await api.listen(0, '127.0.0.1');
+  applyObjects(api, await knativeCrds());
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'control-plane-'));
+  const { admin } = await api.writeKubeconfigs({ dataDir: dir, serviceAccounts: [] });
+  const env = { ...process.env, HOME: dir, KUBECONFIG: '' };
+  const kubectl = async (...a: string[]) =>
+    (await run('kubectl', ['--kubeconfig', admin, '--cache-dir', path.join(dir, 'cache'), ...a], { env, timeout: 60_000 })).stdout;
+  const file = async (name: string, text: string) => { const p = path.join(dir, name); await writeFile(p, text); return p; };
+  const token = (api as unknown as { tokens: { adminToken: string } }).tokens.adminToken;
+  return { api, url, token, kubectl, file, stop: async () => { await api.close(); await rm(dir, { recursive: true, force: true }); } };
+}
+
+const TRIGGER = (uri: string) => `apiVersion: eventing.knative.dev/v1
+kind: Trigger
+metadata: { name: mine, namespace: pingpong }
+spec:
+  broker: default
+  subscriber: { uri: "${uri}" }
+`;
+
+test('Knative kinds are served from their CRDs: api-resources, short names, printer columns, explain', async (t) => {
+  const s = await start();
+  try {
+    const resources = await s.kubectl('api-resources', '--no-headers');
+    t.regex(resources, /^services\s+kservice,ksvc\s+serving\.knative\.dev\/v1\s+true\s+Service$/m);
+    for (const kind of ['Broker', 'Trigger', 'PingSource', 'ApiServerSource', 'SinkBinding', 'Revision', 'Configuration', 'Route']) t.regex(resources, new RegExp(`\\s${kind}$`, 'm'));
+    t.regex(resources, /^configmaps\s+cm\s+v1\s+true\s+ConfigMap$/m);
+    const file = await s.file('t.yaml', TRIGGER('http://127.0.0.1:9/'));
+    t.regex(await s.kubectl('apply', '-f', file), /trigger.eventing.knative.dev\/mine created/);
+    const header = (await s.kubectl('get', 'trigger', '-n', 'pingpong')).split('\n')[0]!.trim().split(/\s+/);
+    t.deepEqual(header, ['NAME', 'BROKER', 'SUBSCRIBER_URI', 'AGE', 'READY', 'REASON']);
+    s.api.create({ apiVersion: 'serving.knative.dev/v1', kind: 'Service', metadata: { name: 'hello', namespace: 'pingpong' }, spec: { template: { spec: { containers: [{ image: 'x' }] } } } });
+    t.deepEqual((await s.kubectl('get', 'ksvc', '-A')).split('\n')[0]!.trim().split(/\s+/),
+      ['NAMESPACE', 'NAME', 'URL', 'LATESTCREATED', 'LATESTREADY', 'READY', 'REASON']);
+    t.regex(await s.kubectl('explain', 'ksvc.spec.template'), /KIND:\s+Service[\s\S]*FIELD:\s+template/);
+  } finally { await s.stop(); }
+});
+
+test('apply, apply again, change: created, unchanged, configured; a spec change bumps generation, status does not', async (t) => {
+  const s = await start();
+  try {
+    const file = await s.file('t.yaml', TRIGGER('http://127.0.0.1:9/'));
+    t.regex(await s.kubectl('apply', '-f', file), /created/);
+    t.regex(await s.kubectl('apply', '-f', file), /unchanged/);
+    await writeFile(file, TRIGGER('http://127.0.0.1:10/'));
+    t.regex(await s.kubectl('apply', '-f', file), /configured/);
+    const get = async () => JSON.parse(await s.kubectl('get', 'trigger', 'mine', '-n', 'pingpong', '-o', 'json')) as { metadata: { generation: number }; spec: { subscriber: { uri: string } }; status?: { phase?: string } };
+    let o = await get();
+    t.is(o.spec.subscriber.uri, 'http://127.0.0.1:10/');
+    t.is(o.metadata.generation, 2);
+    // The status subresource writes only status; the main resource ignores a status it is sent.
+    await s.kubectl('patch', 'trigger', 'mine', '-n', 'pingpong', '--subresource=status', '--type=merge', '-p', '{"status":{"phase":"x"},"spec":{"broker":"other"}}');
+    o = await get();
+    t.is(o.status?.phase, 'x');
+    t.is((o.spec as { broker?: string } & typeof o.spec).broker, 'default', '/status ignored the spec');
+    t.is(o.metadata.generation, 2, 'a status write is not a new generation');
+    await s.kubectl('patch', 'trigger', 'mine', '-n', 'pingpong', '--type=merge', '-p', '{"status":{"phase":"y"}}');
+    t.is((await get()).status?.phase, 'x', 'the main resource kept the stored status');
+  } finally { await s.stop(); }
+});
+
+test('a stale replace is a Conflict, and of concurrent updates with one resourceVersion exactly one wins', async (t) => {
+  const s = await start();
+  try {
+    await s.kubectl('apply', '-f', await s.file('t.yaml', TRIGGER('http://127.0.0.1:9/')));
+    const stale = await s.kubectl('get', 'trigger', 'mine', '-n', 'pingpong', '-o', 'yaml');
+    await s.kubectl('apply', '-f', await s.file('t.yaml', TRIGGER('http://127.0.0.1:10/')));
+    const err = await s.kubectl('replace', '-f', await s.file('stale.yaml', stale)).then(() => '', (e: { stderr: string }) => e.stderr);
+    t.regex(err, /Conflict|the object has been modified/);
+
+    const url = `${s.url}/apis/eventing.knative.dev/v1/namespaces/pingpong/triggers/mine`;
+    const headers = { authorization: `Bearer ${s.token}`, 'content-type': 'application/json' };
+    const current = await (await fetch(url, { headers })).json() as { spec: { subscriber: { uri: string } } };
+    const answers = await Promise.all([11, 12, 13, 14, 15].map((port) => fetch(url, {
+      method: 'PUT', headers,
+      body: JSON.stringify({ ...current, spec: { ...current.spec, subscriber: { uri: `http://127.0.0.1:${port}/` } } }),
+    }).then((r) => r.status)));
+    t.deepEqual(answers.filter((c) => c === 200).length, 1, `answers ${answers}`);
+    t.deepEqual(answers.filter((c) => c === 409).length, 4);
+  } finally { await s.stop(); }
+});
+
+test('any CRD applied is served with its printer columns; deleted, it is not', async (t) => {
+  const s = await start();
+  try {
+    await s.kubectl('apply', '-f', path.join(ROOT, 'test/fixtures/manifests/widget-crd.yaml'));
+    await s.kubectl('apply', '-f', await s.file('w.yaml', 'apiVersion: example.dev/v1\nkind: Widget\nmetadata: { name: w1, namespace: default, labels: { example.dev/color: red } }\nspec: { size: 3 }\n'));
+    const rows = (await s.kubectl('get', 'wd', '-n', 'default')).trim().split('\n').map((l) => l.trim().split(/\s+/));
+    t.deepEqual(rows[0], ['NAME', 'SIZE', 'COLOR', 'AGE']);
+    t.deepEqual(rows[1]!.slice(0, 3), ['w1', '3', 'red']);
+    await s.kubectl('delete', 'crd', 'widgets.example.dev');
+    await t.throwsAsync(s.kubectl('get', 'widgets', '-n', 'default'), { message: /doesn't have a resource type "widgets"|could not find the requested resource/ });
+  } finally { await s.stop(); }
+});
