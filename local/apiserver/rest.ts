@@ -11,7 +11,7 @@ import type { UserInfo } from './rbac.js';
 import { fieldsOf, type Resource, type Verb } from './registry.js';
 import { checkFieldKeys, matchFields, matchLabels, parseFieldSelector, parseLabelSelector } from './selectors.js';
 import { ApiError, errors } from './status.js';
-import type { ApiObject } from './store.js';
+import { timestamp, type ApiObject } from './store.js';
 import { partialMetadata, toTable, type IncludeObject } from './table.js';
 import type { Output } from './negotiate.js';
 import { decodeProtobufObject } from './protobuf.js';
@@ -169,7 +169,7 @@ export async function serveResource(r: RestRequest): Promise<void> {
       if (!meta.name) throw invalid(resource, '', 'metadata.name', 'name or generateName is required');
       if (meta.namespace && ns && meta.namespace !== ns) throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
       if (store.get(ns, meta.name)) throw errors.alreadyExists(resource.group, resource.resource, meta.name);
-      const obj: ApiObject = { ...body, metadata: { ...meta, namespace: ns, uid: randomUUID(), creationTimestamp: r.now().toISOString(), resourceVersion: undefined, generation: 1 } };
+      const obj: ApiObject = { ...body, metadata: { ...meta, namespace: ns, uid: randomUUID(), creationTimestamp: timestamp(r.now()), resourceVersion: undefined, generation: 1 } };
       if (!resource.namespaced) delete obj.metadata.namespace;
       // With a status subresource, status is the controllers' to write, not the creator's.
       if (resource.statusSubresource) delete obj.status;

@@ -24,7 +24,7 @@ import { ResourceRegistry } from './registry.js';
 import { requestInfo, type RequestInfo } from './request-info.js';
 import { sendJson, serveResource } from './rest.js';
 import { ApiError, errors } from './status.js';
-import { ObjectStore, ResourceVersionCounter } from './store.js';
+import { ObjectStore, ResourceVersionCounter, timestamp } from './store.js';
 import { WatchSet } from './watch.js';
 
 /** The identity of a request without credentials; only public paths let it through. */
@@ -100,7 +100,7 @@ export class LocalApiServer {
       this.registry.add({ ...crdResource(crd, store), crd: key });
       const established = (crd.status as { conditions?: { type: string }[] } | undefined)?.conditions?.some((c) => c.type === 'Established');
       if (!established) {
-        const at = this.now().toISOString();
+        const at = timestamp(this.now());
         const condition = (t: string, reason: string) => ({ type: t, status: 'True', reason, message: '', lastTransitionTime: at });
         // After this change has reached every watcher, not in the middle of its delivery.
         queueMicrotask(() => crds.put({ ...crd, status: { conditions: [condition('NamesAccepted', 'NoConflicts'), condition('Established', 'InitialNamesAccepted')], acceptedNames: (crd.spec as { names: unknown }).names, storedVersions: [storageVersion(crd)?.name] } }));
@@ -118,7 +118,7 @@ export class LocalApiServer {
     const ns = resource.namespaced ? object.metadata.namespace ?? 'default' : undefined;
     if (resource.store.get(ns, object.metadata.name)) throw errors.alreadyExists(resource.group, resource.resource, object.metadata.name);
     const { status: _status, ...rest } = object as KubeObject & { status?: unknown };
-    resource.store.put({ ...(resource.statusSubresource ? rest : object), metadata: { ...object.metadata, namespace: ns, uid: randomUUID(), creationTimestamp: this.now().toISOString(), generation: 1 } });
+    resource.store.put({ ...(resource.statusSubresource ? rest : object), metadata: { ...object.metadata, namespace: ns, uid: randomUUID(), creationTimestamp: timestamp(this.now()), generation: 1 } });
     return true;
   }
 

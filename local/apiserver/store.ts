@@ -23,6 +23,9 @@ export interface ApiObject {
   [k: string]: unknown;
 }
 
+/** metav1.Time as it serializes: RFC 3339 in whole seconds. */
+export const timestamp = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+
 export type ChangeType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
 /**

@@ -2,7 +2,7 @@
  * Writing a controller's view of an object back as its `status`, as a reconciler's status update
  * does: only when it says something new, so that a controller watching its own kind settles.
  */
-import type { ApiObject, ObjectStore } from '../apiserver/index.js';
+import { timestamp, type ApiObject, type ObjectStore } from '../apiserver/index.js';
 import { sameStatus, stamp, type Condition } from './conditions.js';
 
 export interface ObservedStatus {
@@ -18,7 +18,7 @@ export function writeStatus(store: ObjectStore, object: ApiObject, observed: Obs
   const status = {
     ...observed,
     observedGeneration: Number(current.metadata.generation ?? 1),
-    conditions: stamp(observed.conditions, previous?.conditions, now.toISOString().replace(/\.\d{3}Z$/, 'Z')),
+    conditions: stamp(observed.conditions, previous?.conditions, timestamp(now)),
   };
   if (sameStatus(status, current.status)) return;
   store.put({ ...current, status });

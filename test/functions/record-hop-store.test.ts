@@ -17,6 +17,8 @@ test.before(async () => {
   db = await startTestPostgres();
   store = pgHistoryStore(createPool(db.writerUrl, { max: 12 }));
   admin = new pg.Pool({ connectionString: db.adminUrl, max: 2 });
+  // An idle connection ended by PostgreSQL's shutdown at teardown is an 'error' event, not a failure.
+  admin.on('error', () => undefined);
 });
 test.after.always(async () => {
   await store?.close();
