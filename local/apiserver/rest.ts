@@ -8,7 +8,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestInfo } from './request-info.js';
 import type { UserInfo } from './rbac.js';
-import { fieldsOf, type Resource, type Verb } from './registry.js';
+import { fieldsOf, type Resource, type Verb, type WriteRequest } from './registry.js';
 import { checkFieldKeys, matchFields, matchLabels, parseFieldSelector, parseLabelSelector } from './selectors.js';
 import { ApiError, errors } from './status.js';
 import { timestamp, type ApiObject } from './store.js';
@@ -30,6 +30,15 @@ export interface RestRequest {
   watches: WatchSet;
   /** Watches without `timeoutSeconds` end after this long, as the API server's request timeout. */
   defaultWatchSeconds: number;
+  /** Admission for every resource after its own (validating webhooks); throws an ApiError to refuse. */
+  webhook?: (req: WriteRequest) => ApiObject | void | Promise<ApiObject | void>;
+}
+
+/** The resource's own admission, then the server's webhook: the object as it will be stored. */
+async function admit(r: RestRequest, req: WriteRequest): Promise<ApiObject | undefined> {
+  const own = (await r.resource.admit?.(req)) ?? req.object;
+  if (req.operation === 'DELETE' || !own) return own;
+  return (await r.webhook?.({ ...req, object: own })) ?? own;
 }
 
 /** The largest request body accepted, as the API server's limit. */
@@ -173,7 +182,7 @@ export async function serveResource(r: RestRequest): Promise<void> {
       if (!resource.namespaced) delete obj.metadata.namespace;
       // With a status subresource, status is the controllers' to write, not the creator's.
       if (resource.statusSubresource) delete obj.status;
-      const admitted = (await resource.admit?.({ operation: 'CREATE', object: obj, namespace: info.namespace, user: r.user.name })) ?? obj;
+      const admitted = (await admit(r, { operation: 'CREATE', object: obj, namespace: info.namespace, user: r.user.name })) ?? obj;
       return sendJson(r.res, 201, store.put(admitted));
     }
     case 'update':
@@ -193,7 +202,7 @@ export async function serveResource(r: RestRequest): Promise<void> {
         const rv = next.metadata.resourceVersion;
         if (rv && rv !== old.metadata.resourceVersion) throw conflict(resource, name);
         const written = status ? statusOnly(old, next) : mainOnly(resource, old, next);
-        const admitted = (await resource.admit?.({ operation: 'UPDATE', object: written, oldObject: old, namespace: info.namespace, user: r.user.name })) ?? written;
+        const admitted = (await admit(r, { operation: 'UPDATE', object: written, oldObject: old, namespace: info.namespace, user: r.user.name })) ?? written;
         if (store.get(ns, name)?.metadata.resourceVersion === old.metadata.resourceVersion) return sendJson(r.res, 200, store.put(admitted));
         if (rv || attempt >= 4) throw conflict(resource, name);
       }
@@ -201,14 +210,14 @@ export async function serveResource(r: RestRequest): Promise<void> {
     case 'delete': {
       const old = store.get(ns, name);
       if (!old) throw errors.notFound(resource.group, resource.resource, name);
-      await resource.admit?.({ operation: 'DELETE', oldObject: old, namespace: info.namespace, user: r.user.name });
+      await admit(r, { operation: 'DELETE', oldObject: old, namespace: info.namespace, user: r.user.name });
       return sendJson(r.res, 200, store.delete(ns, name));
     }
     case 'deletecollection': {
       const matches = selection(r);
       const gone: ApiObject[] = [];
       for (const o of store.list(ns).items.filter(matches)) {
-        await resource.admit?.({ operation: 'DELETE', oldObject: o, namespace: info.namespace, user: r.user.name });
+        await admit(r, { operation: 'DELETE', oldObject: o, namespace: info.namespace, user: r.user.name });
         const d = store.delete(o.metadata.namespace, o.metadata.name);
         if (d) gone.push(d);
       }

@@ -20,11 +20,11 @@ import { writeKubeconfigFiles, type KubeconfigPaths } from './kubeconfig.js';
 import { negotiate } from './negotiate.js';
 import { podObject, podsResource } from './pods.js';
 import { authorize, buildPolicy, forbiddenMessage, type RbacPolicy, type RequestAttributes, type UserInfo } from './rbac.js';
-import { ResourceRegistry } from './registry.js';
+import { ResourceRegistry, type WriteRequest } from './registry.js';
 import { requestInfo, type RequestInfo } from './request-info.js';
 import { sendJson, serveResource } from './rest.js';
 import { ApiError, errors } from './status.js';
-import { ObjectStore, ResourceVersionCounter, timestamp } from './store.js';
+import { ObjectStore, ResourceVersionCounter, timestamp, type ApiObject } from './store.js';
 import { WatchSet } from './watch.js';
 
 /** The identity of a request without credentials; only public paths let it through. */
@@ -39,6 +39,8 @@ export interface LocalApiServerOptions {
   watchTimeoutSeconds?: number;
   /** The clock for timestamps and ages; tests may fix it. */
   now?: () => Date;
+  /** Validating admission for writes to every resource (the runtime passes Knative's webhook rules). */
+  webhook?: (req: WriteRequest) => ApiObject | void | Promise<ApiObject | void>;
 }
 
 /** The ServiceAccounts to write kubeconfigs for, and where. */
@@ -70,12 +72,14 @@ export class LocalApiServer {
   private hostPort?: string;
   private certPem?: string;
   private readonly historySize: number;
+  private readonly webhook?: LocalApiServerOptions['webhook'];
 
   constructor(opts: LocalApiServerOptions = {}) {
     this.log = opts.log;
     this.now = opts.now ?? (() => new Date());
     this.watchSeconds = opts.watchTimeoutSeconds ?? 1800;
     this.historySize = opts.historySize ?? 1000;
+    this.webhook = opts.webhook;
     this.pods = this.newStore();
     this.registry.add(podsResource(this.pods));
     for (const r of accessReviewResources(() => this.policy)) this.registry.add(r);
@@ -280,7 +284,7 @@ export class LocalApiServer {
     if (!resource) throw errors.noRoute();
     await serveResource({
       req, res, url, info, user, resource, output: negotiate(req.headers.accept),
-      now: this.now, watches: this.watches, defaultWatchSeconds: this.watchSeconds,
+      now: this.now, watches: this.watches, defaultWatchSeconds: this.watchSeconds, webhook: this.webhook,
     });
   }
 

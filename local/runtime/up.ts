@@ -18,6 +18,7 @@ import { startControl, writeRuntimeInfo, removeRuntimeInfo } from './control.js'
 import { lockDataDir } from './lock.js';
 import { checkPortsFree, listenOn } from './ports.js';
 import { applyObjects, knativeCrds } from './apply.js';
+import { knativeWebhook } from './webhook.js';
 import { startEventingController } from '../controllers/eventing.js';
 import { startPingSourceController } from '../controllers/pingsources.js';
 import { startServingController } from '../controllers/serving.js';
@@ -111,7 +112,7 @@ export async function up(opts: UpOptions, log: Logger, report: (line: string) =>
     await writeFile(path.join(dataDir, 'reader-url'), db.readerUrl + '\n', { mode: 0o600 });
     progress(`PostgreSQL ready (${db.embedded ? 'embedded, ' + path.join(opts.dataDir, 'postgres') : redact(db.adminUrl)}), migrated`);
 
-    const api = new LocalApiServer({ log: plumbing('apiserver') });
+    const api = new LocalApiServer({ log: plumbing('apiserver'), webhook: knativeWebhook });
     const apiUrl = await listenOn('api-port', opts.apiPort, () => api.listen(opts.apiPort, '127.0.0.1'));
     stack.push(() => api.close());
     api.setRbac(res.rbac);

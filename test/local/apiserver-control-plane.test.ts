@@ -12,11 +12,12 @@ import { promisify } from 'node:util';
 import { LocalApiServer } from '../../local/apiserver/index.js';
 import { applyObjects, knativeCrds } from '../../local/runtime/apply.js';
 import { ROOT } from '../../lib/process/function-command.js';
+import { knativeWebhook } from '../../local/runtime/webhook.js';
 
 const run = promisify(execFile);
 
 async function start() {
-  const api = new LocalApiServer();
+  const api = new LocalApiServer({ webhook: knativeWebhook });
   const url = await api.listen(0, '127.0.0.1');
   applyObjects(api, await knativeCrds());
   const dir = await mkdtemp(path.join(os.tmpdir(), 'control-plane-'));
@@ -109,5 +110,24 @@ test('any CRD applied is served with its printer columns; deleted, it is not', a
     t.deepEqual(rows[1]!.slice(0, 3), ['w1', '3', 'red']);
     await s.kubectl('delete', 'crd', 'widgets.example.dev');
     await t.throwsAsync(s.kubectl('get', 'widgets', '-n', 'default'), { message: /doesn't have a resource type "widgets"|could not find the requested resource/ });
+  } finally { await s.stop(); }
+});
+
+test('admission refuses what Knative would, with 422 naming each field; a valid object passes, again after edits', async (t) => {
+  const s = await start();
+  try {
+    const refusal = async (yaml: string) => s.kubectl('apply', '-f', await s.file('bad.yaml', yaml)).then(() => '', (e: { stderr: string }) => e.stderr);
+    const unknownField = await refusal(TRIGGER('http://127.0.0.1:9/').replace('  broker: default', '  broker: default\n  brokr: typo'));
+    t.regex(unknownField, /Trigger "mine" is invalid: spec\.brokr: unknown field/);
+    const noSubscriber = await refusal('apiVersion: eventing.knative.dev/v1\nkind: Trigger\nmetadata: { name: mine, namespace: pingpong }\nspec: { broker: default }\n');
+    t.regex(noSubscriber, /spec\.subscriber/);
+    const badSchedule = await refusal('apiVersion: sources.knative.dev/v1\nkind: PingSource\nmetadata: { name: p, namespace: pingpong }\nspec:\n  schedule: "every minute"\n  sink: { uri: "http://127.0.0.1:9/" }\n');
+    t.regex(badSchedule, /spec\.schedule/);
+    t.is((await s.kubectl('get', 'triggers,pingsources', '-n', 'pingpong', '-o', 'name')).trim(), '', 'nothing refused was stored');
+    const file = await s.file('t.yaml', TRIGGER('http://127.0.0.1:9/'));
+    t.regex(await s.kubectl('apply', '-f', file), /created/);
+    await writeFile(file, TRIGGER('http://127.0.0.1:10/'));
+    t.regex(await s.kubectl('apply', '-f', file), /configured/, 'server-set metadata (uid, resourceVersion, annotations) does not trip validation');
+    t.regex(await s.kubectl('label', 'trigger', 'mine', '-n', 'pingpong', 'team=blue'), /labeled/);
   } finally { await s.stop(); }
 });
