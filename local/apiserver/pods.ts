@@ -6,6 +6,7 @@
 import type { PodRecord } from '../types.js';
 import type { ResourceDefinition } from './registry.js';
 import type { ObjectStore, ApiObject } from './store.js';
+import type { PodLogs } from './pod-logs.js';
 import { AGE_COLUMN, NAME_COLUMN, age, type TablePrinter } from './table.js';
 
 /** The container Knative runs the user's code in. */
@@ -119,11 +120,15 @@ const get = (o: ApiObject, path: string[]): string => {
   return typeof v === 'string' ? v : '';
 };
 
-/** The core v1 `pods` resource over a store: read-only here, the runtime is its only writer. */
-export function podsResource(store: ObjectStore): ResourceDefinition {
+/**
+ * The core v1 `pods` resource over a store the runtime alone writes: read, watched, their output
+ * read through `log`, and deleted through `remove` (the runtime stops the process; the object goes
+ * when it has exited, and its revision starts a replacement).
+ */
+export function podsResource(store: ObjectStore, logs: PodLogs, remove: ResourceDefinition['remove']): ResourceDefinition {
   return {
     group: '', version: 'v1', resource: 'pods', singularName: 'pod', kind: 'Pod', namespaced: true,
-    shortNames: ['po'], categories: ['all'], verbs: ['get', 'list', 'watch'], store,
+    shortNames: ['po'], categories: ['all'], verbs: ['get', 'list', 'watch', 'delete'], store, logs, remove,
     // The field selectors Kubernetes supports on pods (pkg/registry/core/pod: PodToSelectableFields).
     selectableFields: {
       'status.phase': (o) => get(o, ['status', 'phase']),

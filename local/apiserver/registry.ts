@@ -5,6 +5,7 @@
  */
 import { ObjectStore, type ApiObject } from './store.js';
 import { DEFAULT_PRINTER, type TablePrinter } from './table.js';
+import type { PodLogs } from './pod-logs.js';
 
 /** The verbs of a resource, as discovery lists them and RBAC grants them. */
 export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection';
@@ -30,6 +31,13 @@ export interface ResourceDefinition {
   /** Field selectors beyond `metadata.name` and `metadata.namespace`: key → the object's value. */
   selectableFields?: Record<string, (o: ApiObject) => string>;
   printer?: TablePrinter;
+  /** Output kept per object for a `log` subresource (pods). */
+  logs?: PodLogs;
+  /**
+   * A delete that its owner carries out instead of the store (a pod: its process is stopped and
+   * the object goes when it has exited); returns the object as it is now, or undefined if absent.
+   */
+  remove?: (namespace: string | undefined, name: string) => ApiObject | undefined;
   /** The CustomResourceDefinition serving it, for a custom resource. */
   crd?: string;
   /** Has a `status` subresource: the main resource keeps `.status` as stored, `/status` changes only it. */

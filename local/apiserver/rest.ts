@@ -16,6 +16,7 @@ import { partialMetadata, toTable, type IncludeObject } from './table.js';
 import type { Output } from './negotiate.js';
 import { decodeProtobufObject } from './protobuf.js';
 import { serveWatch, type WatchSet } from './watch.js';
+import { serveLog } from './log-subresource.js';
 
 /** Everything a handler needs about one request. */
 export interface RestRequest {
@@ -135,7 +136,8 @@ export async function serveResource(r: RestRequest): Promise<void> {
   const verb = info.verb as Verb;
   if (!resource.verbs.includes(verb)) throw errors.methodNotAllowed();
   const status = info.subresource === 'status';
-  if (info.subresource && !(status && resource.statusSubresource && ['get', 'update', 'patch'].includes(verb))) throw errors.noRoute();
+  const log = info.subresource === 'log' && resource.logs !== undefined && verb === 'get';
+  if (info.subresource && !log && !(status && resource.statusSubresource && ['get', 'update', 'patch'].includes(verb))) throw errors.noRoute();
   // A cluster-scoped resource has no namespace; a namespaced one needs one except to list or watch.
   if (!resource.namespaced && info.namespace) throw errors.noRoute();
   if (resource.namespaced && !info.namespace && !['list', 'watch', 'create'].includes(verb)) throw errors.noRoute();
@@ -148,6 +150,7 @@ export async function serveResource(r: RestRequest): Promise<void> {
   const ns = resource.namespaced && info.namespace ? info.namespace : undefined;
   const name = info.pathName;
 
+  if (log) return serveLog(r.res, r.url, name, store.get(ns, name) !== undefined, resource.logs!, r.now());
   switch (verb) {
     case 'get': {
       const o = store.get(ns, name);
@@ -210,6 +213,11 @@ export async function serveResource(r: RestRequest): Promise<void> {
     case 'delete': {
       const old = store.get(ns, name);
       if (!old) throw errors.notFound(resource.group, resource.resource, name);
+      if (resource.remove) {
+        const now = resource.remove(ns, name);
+        if (!now) throw errors.notFound(resource.group, resource.resource, name);
+        return sendJson(r.res, 200, now);
+      }
       await admit(r, { operation: 'DELETE', oldObject: old, namespace: info.namespace, user: r.user.name });
       return sendJson(r.res, 200, store.delete(ns, name));
     }

@@ -19,6 +19,7 @@ import { apiGroupDoc, apiGroupList, apiResourceList, apiVersions, SERVER_VERSION
 import { writeKubeconfigFiles, type KubeconfigPaths } from './kubeconfig.js';
 import { negotiate } from './negotiate.js';
 import { podObject, podsResource } from './pods.js';
+import { PodLogs } from './pod-logs.js';
 import { authorize, buildPolicy, forbiddenMessage, type RbacPolicy, type RequestAttributes, type UserInfo } from './rbac.js';
 import { ResourceRegistry, type WriteRequest } from './registry.js';
 import { requestInfo, type RequestInfo } from './request-info.js';
@@ -61,6 +62,10 @@ export class LocalApiServer {
   readonly counter = new ResourceVersionCounter();
   /** The runtime's pods as v1 Pods. */
   readonly pods: ObjectStore;
+  /** The pods' output, for `kubectl logs`: the runtime appends each line. */
+  readonly podLogs = new PodLogs();
+  /** Stops a pod for `kubectl delete pod`; true when there was one. Set by the runtime. */
+  podRemover?: (namespace: string, name: string) => boolean;
 
   private readonly log?: Logger;
   private readonly now: () => Date;
@@ -81,7 +86,7 @@ export class LocalApiServer {
     this.historySize = opts.historySize ?? 1000;
     this.webhook = opts.webhook;
     this.pods = this.newStore();
-    this.registry.add(podsResource(this.pods));
+    this.registry.add(podsResource(this.pods, this.podLogs, (ns, name) => (this.podRemover?.(ns ?? 'default', name) ? this.pods.get(ns, name) : undefined)));
     for (const r of accessReviewResources(() => this.policy)) this.registry.add(r);
     for (const r of builtinResources(() => this.newStore())) this.registry.add(r);
     this.serveCustomResources();

@@ -143,7 +143,12 @@ export async function up(opts: UpOptions, log: Logger, report: (line: string) =>
     const serving = new Serving({
       stableWindowMs: opts.stableWindowMs,
       log: log.child({ part: 'serving' }),
-      logSink: podSink,
+      // Every line to the terminal, and to what `kubectl logs` reads.
+      logSink: (line, from) => {
+        if (from) api.podLogs.append(from.pod, from.text);
+        if (podSink) podSink(line, from);
+        else process.stdout.write(`${line}\n`);
+      },
       cwd: ROOT,
       podCommand: (_svc, container: any) => {
         const target = (container.env ?? []).find((e: any) => e.name === 'FUNCTION_TARGET')?.value;
@@ -161,7 +166,11 @@ export async function up(opts: UpOptions, log: Logger, report: (line: string) =>
       }),
       resolveEnvFrom: envFromResolver({ configMaps: res.configMaps, db }),
     });
-    serving.on('pod', (e) => api.applyPodEvent(e));
+    serving.on('pod', (e) => {
+      api.applyPodEvent(e);
+      if (e.type === 'DELETED') api.podLogs.end(e.pod.name);
+    });
+    api.podRemover = (namespace, name) => serving.deletePod(namespace, name);
     stack.push(() => serving.stop());
     const stopServingController = startServingController(stores.services, serving);
     stack.push(async () => stopServingController());

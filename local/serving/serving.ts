@@ -284,6 +284,26 @@ export class Serving extends EventEmitter {
     return out;
   }
 
+  /**
+   * Deletes one pod, as `kubectl delete pod` does: it drains and stops, and its revision starts a
+   * replacement at once (a ReplicaSet's job on a cluster). False when there is no such pod.
+   */
+  deletePod(namespace: string, name: string): boolean {
+    for (const svc of this.byKey.values()) {
+      if (svc.namespace !== namespace) continue;
+      for (const rev of svc.revisions) {
+        const pod = [...rev.pods].find((p) => p.record.name === name && !p.gone);
+        if (!pod) continue;
+        if (!pod.record.terminating) {
+          void this.terminate(pod);
+          this.reconcile(svc, rev);
+        }
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Stops every pod (buffered requests get 503) and resolves when all processes are gone. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {

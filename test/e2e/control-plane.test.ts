@@ -110,3 +110,32 @@ test.serial('patching a Service template rolls out -00002, which takes the traff
   });
   t.is(res.status, 200);
 });
+
+test.serial('kubectl logs reads a pod\'s output (--tail, -f), --previous says there is none; a deleted pod is replaced', async (t) => {
+  // record-hop stays up (min-scale 1) and logs a line per event it records: every ball, every 10 s.
+  const pod = (await kubectl('get', 'pods', '-l', 'serving.knative.dev/service=record-hop', '-o', 'name')).trim().split('\n')[0]!;
+  t.regex(pod, /^pod\/record-hop-00001-deployment-/);
+  await waitFor(async () => (await kubectl('logs', pod)).includes('"msg":"handled"'), 'a handled line in the log', { timeoutMs: 30_000 });
+  const tail = (await kubectl('logs', pod, '--tail=1')).trim().split('\n');
+  t.is(tail.length, 1);
+  t.is(JSON.parse(tail[0]!).pod, pod.slice('pod/'.length));
+  const follow = execFile('kubectl', ['--kubeconfig', path.join(pp.dataDir, 'kubeconfig'), '--cache-dir', path.join(pp.dataDir, 'kube-cache'),
+    '-n', 'pingpong', 'logs', '-f', '--tail=0', pod]);
+  let streamed = '';
+  follow.stdout!.on('data', (d) => (streamed += d));
+  try {
+    await waitFor(() => streamed.includes('"msg":"handled"'), 'kubectl logs -f to stream the next tick', { timeoutMs: 30_000 });
+  } finally { follow.kill(); }
+  const previous = await kubectl('logs', pod, '--previous').then(() => '', (e: { stderr: string }) => e.stderr);
+  t.regex(previous, /previous terminated container "user-container" in pod "record-hop-00001-deployment-\w+" not found/);
+
+  const workers = async () => (await kubectl('get', 'pods', '-l', 'serving.knative.dev/service=forward', '-o', 'name')).trim().split('\n').filter(Boolean);
+  const before = await workers();
+  t.is(before.length, 2);
+  t.regex(await kubectl('delete', before[0]!), /deleted/);
+  await waitFor(async () => {
+    const now = await workers();
+    return now.length === 2 && !now.includes(before[0]!);
+  }, 'a replacement worker', { timeoutMs: 30_000 });
+  t.pass();
+});
