@@ -17,8 +17,9 @@ import { Refusal } from '../lib/refusal.js';
 const HELP = `pingpong — Knative Ping-Pong's local runtime
 
   pingpong up [-f FILE]… [--gateway-port ${DEFAULTS['gateway-port']}] [--broker-port ${DEFAULTS['broker-port']}] [--api-port ${DEFAULTS['api-port']}]
-              [--data-dir ${DEFAULTS['data-dir']}] [--stable-window ${DEFAULTS['stable-window']}] [--log-format pretty|json]
-      Runs the manifests of kustomization.yaml (plus each -f FILE) on this machine.
+              [--data-dir ${DEFAULTS['data-dir']}] [--stable-window ${DEFAULTS['stable-window']}] [--log-format pretty|json] [--reset]
+      Runs the manifests of kustomization.yaml (plus each -f FILE) on this machine. What kubectl
+      created or changed in its API is kept in the data dir for the next run; --reset forgets it.
       --log-format: pretty prints one short line per event (time, pod, what happened); json prints
       the JSON lines, every field kept. Default: pretty on a terminal, json otherwise. LOG_LEVEL
       (default info) sets how much: debug adds the runtime's plumbing, warn only problems.

@@ -139,7 +139,9 @@ export async function serveResource(r: RestRequest): Promise<void> {
   const log = info.subresource === 'log' && resource.logs !== undefined && verb === 'get';
   if (info.subresource && !log && !(status && resource.statusSubresource && ['get', 'update', 'patch'].includes(verb))) throw errors.noRoute();
   // A cluster-scoped resource has no namespace; a namespaced one needs one except to list or watch.
-  if (!resource.namespaced && info.namespace) throw errors.noRoute();
+  // `/api/v1/namespaces/<name>` names a Namespace by its own namespace segment, as in Kubernetes.
+  const namespaceItself = resource.group === '' && resource.resource === 'namespaces' && info.name === info.namespace;
+  if (!resource.namespaced && info.namespace && !namespaceItself) throw errors.noRoute();
   if (resource.namespaced && !info.namespace && !['list', 'watch', 'create'].includes(verb)) throw errors.noRoute();
 
   if (verb === 'create' && resource.create) {

@@ -23,7 +23,7 @@ import { PodLogs } from './pod-logs.js';
 import { authorize, buildPolicy, forbiddenMessage, type RbacPolicy, type RequestAttributes, type UserInfo } from './rbac.js';
 import { ResourceRegistry, type WriteRequest } from './registry.js';
 import { requestInfo, type RequestInfo } from './request-info.js';
-import { sendJson, serveResource } from './rest.js';
+import { mergePatch, sendJson, serveResource } from './rest.js';
 import { ApiError, errors } from './status.js';
 import { ObjectStore, ResourceVersionCounter, timestamp, type ApiObject } from './store.js';
 import { WatchSet } from './watch.js';
@@ -86,7 +86,11 @@ export class LocalApiServer {
     this.historySize = opts.historySize ?? 1000;
     this.webhook = opts.webhook;
     this.pods = this.newStore();
-    this.registry.add(podsResource(this.pods, this.podLogs, (ns, name) => (this.podRemover?.(ns ?? 'default', name) ? this.pods.get(ns, name) : undefined)));
+    this.registry.add(podsResource(this.pods, this.podLogs, (ns, name) => {
+      // Without a runtime attached nobody can stop a pod: refused as a read-only resource would be.
+      if (!this.podRemover) throw errors.methodNotAllowed();
+      return this.podRemover(ns ?? 'default', name) ? this.pods.get(ns, name) : undefined;
+    }));
     for (const r of accessReviewResources(() => this.policy)) this.registry.add(r);
     for (const r of builtinResources(() => this.newStore())) this.registry.add(r);
     this.serveCustomResources();
@@ -128,6 +132,38 @@ export class LocalApiServer {
     if (resource.store.get(ns, object.metadata.name)) throw errors.alreadyExists(resource.group, resource.resource, object.metadata.name);
     const { status: _status, ...rest } = object as KubeObject & { status?: unknown };
     resource.store.put({ ...(resource.statusSubresource ? rest : object), metadata: { ...object.metadata, namespace: ns, uid: randomUUID(), creationTimestamp: timestamp(this.now()), generation: 1 } });
+    return true;
+  }
+
+  /**
+   * An object kept from an earlier run, back with its identity (uid, creationTimestamp,
+   * generation); its status is the controllers' to write again.
+   */
+  restore(object: ApiObject): boolean {
+    const resource = this.registry.forKind(object.apiVersion, object.kind);
+    if (!resource?.store) return false;
+    const { status: _status, ...rest } = object;
+    resource.store.put({ ...rest, metadata: { ...rest.metadata, resourceVersion: undefined } });
+    return true;
+  }
+
+  /**
+   * Applies a manifest over what is stored, as `kubectl apply` does to a live object: the fields
+   * the file sets win, fields set only on the live object stay, a changed spec is a new
+   * generation. Creates it when absent. False for a kind this server does not serve.
+   */
+  apply(object: KubeObject): boolean {
+    const resource = this.registry.forKind(object.apiVersion, object.kind);
+    if (!resource?.store) return false;
+    const ns = resource.namespaced ? object.metadata.namespace ?? 'default' : undefined;
+    const live = resource.store.get(ns, object.metadata.name);
+    if (!live) return this.create(object);
+    const merged = mergePatch(live, { ...object, metadata: { ...object.metadata, namespace: ns } }) as ApiObject;
+    const { metadata: _m, status: _s, ...oldSpec } = live;
+    const { metadata: _n, status: _t, ...newSpec } = merged;
+    if (isDeepStrictEqual(merged, live)) return true;
+    const generation = Number(live.metadata.generation ?? 1) + (isDeepStrictEqual(oldSpec, newSpec) ? 0 : 1);
+    resource.store.put({ ...merged, status: live.status, metadata: { ...merged.metadata, uid: live.metadata.uid, creationTimestamp: live.metadata.creationTimestamp, generation } });
     return true;
   }
 

@@ -13,6 +13,8 @@ export interface UpOptions {
   stableWindowMs: number;
   /** `--log-format`; unset: pretty on a terminal, JSON lines otherwise (`defaultLogFormat`). */
   logFormat?: LogFormat;
+  /** `--reset`: forget the API objects kept from earlier runs; start from the manifests alone. */
+  reset?: boolean;
 }
 
 export interface StatusOptions { dataDir: string; json: boolean }
@@ -68,6 +70,7 @@ export function parseUp(argv: string[], env: NodeJS.ProcessEnv): UpOptions {
         'data-dir': { type: 'string' },
         'stable-window': { type: 'string' },
         'log-format': { type: 'string' },
+        reset: { type: 'boolean' },
       },
       strict: true,
       allowPositionals: false,
@@ -85,6 +88,7 @@ export function parseUp(argv: string[], env: NodeJS.ProcessEnv): UpOptions {
     apiPort: port('api-port', pick('api-port')),
     dataDir: pick('data-dir'),
     stableWindowMs: window(pick('stable-window')),
+    reset: values.reset === true,
   };
   if (opts.dataDir.trim() === '') throw new FlagError('--data-dir', 'must not be empty');
   const format = (values['log-format'] as string | undefined) ?? env[ENV['log-format']];

@@ -27,12 +27,12 @@ export async function knativeCrds(): Promise<KubeObject[]> {
 
 const rank = (o: KubeObject) => (o.kind === 'CustomResourceDefinition' ? 0 : o.kind === 'Namespace' ? 1 : 2);
 
-/** Creates the objects in dependency order; returns the kinds the server does not serve. */
+/** Applies the objects in dependency order (over what is stored); returns the kinds the server does not serve. */
 export function applyObjects(api: LocalApiServer, objects: readonly KubeObject[]): { applied: number; notServed: string[] } {
   let applied = 0;
   const notServed = new Set<string>();
   for (const o of [...objects].sort((a, b) => rank(a) - rank(b))) {
-    if (api.create(o)) applied++;
+    if (api.apply(o)) applied++;
     else notServed.add(`${o.kind} (${o.apiVersion})`);
   }
   return { applied, notServed: [...notServed] };

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { loadKustomization, loadFiles, validateAll, type LoadedResource, type ManifestProblem } from '../../lib/manifests/index.js';
 import { openDatabase, redact, type OpenDatabase } from '../../lib/db/open.js';
@@ -19,6 +19,7 @@ import { lockDataDir } from './lock.js';
 import { checkPortsFree, listenOn } from './ports.js';
 import { applyObjects, knativeCrds } from './apply.js';
 import { knativeWebhook } from './webhook.js';
+import { keepSaved, readObjects } from '../apiserver/persist.js';
 import { startEventingController } from '../controllers/eventing.js';
 import { startPingSourceController } from '../controllers/pingsources.js';
 import { startServingController } from '../controllers/serving.js';
@@ -123,8 +124,15 @@ export async function up(opts: UpOptions, log: Logger, report: (line: string) =>
       dataDir, serverUrl: apiUrl,
       serviceAccounts: [...accounts].map((a) => { const [namespace, name] = a.split('/'); return { namespace: namespace!, name: name! }; }),
     });
+    // What kubectl made in earlier runs comes back; then the manifests are applied over it.
+    const objectsFile = path.join(dataDir, 'api', 'objects.json');
+    if (opts.reset) await rm(objectsFile, { force: true });
+    let kept = 0;
+    for (const o of await readObjects(objectsFile)) if (api.restore(o)) kept++;
     const { applied, notServed } = applyObjects(api, [...await knativeCrds(), ...loaded.map((l) => l.object as KubeObject)]);
-    progress(`Kubernetes API on ${apiUrl} (kubectl --kubeconfig ${path.join(opts.dataDir, 'kubeconfig')}), ${applied} objects applied${notServed.length ? ` (not served: ${notServed.join(', ')})` : ''}`);
+    const saver = keepSaved(objectsFile, api.registry, () => api.counter.current());
+    stack.push(() => saver.flush());
+    progress(`Kubernetes API on ${apiUrl} (kubectl --kubeconfig ${path.join(opts.dataDir, 'kubeconfig')}): ${kept ? `${kept} objects kept from the last run, ` : ''}${applied} applied from the manifests${notServed.length ? ` (not served: ${notServed.join(', ')})` : ''}`);
     const stores = {
       brokers: api.objects('eventing.knative.dev', 'brokers')!,
       triggers: api.objects('eventing.knative.dev', 'triggers')!,

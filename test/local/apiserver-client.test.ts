@@ -273,7 +273,7 @@ test('the admin kubeconfig (https, the server\'s CA) reads everything; field sel
     t.like(badField, { code: 400, status: { reason: 'BadRequest', message: 'field label not supported: spec.nope' } });
     t.like(await failure(core.listNamespacedPod({ namespace: 'pingpong', labelSelector: 'a in b' })), { code: 400 });
     t.like(await failure(core.readNamespacedPod({ namespace: 'pingpong', name: 'gone' })), { code: 404, status: { reason: 'NotFound', message: 'pods "gone" not found' } });
-    // Pods belong to the runtime: even the admin cannot write them.
+    // Pods belong to the runtime: with none attached to stop them, even the admin cannot delete one.
     t.like(await failure(core.deleteNamespacedPod({ namespace: 'pingpong', name: run.name })), { code: 405, status: { reason: 'MethodNotAllowed' } });
     t.like(await failure(core.listNamespacedService({ namespace: 'pingpong' })), { code: 404, status: { reason: 'NotFound' } });
   } finally { await stop(c); }
@@ -293,7 +293,7 @@ test('discovery, Tables and unknown paths answer as an API server does', async (
     const v1 = (await get('/api/v1')).body;
     t.like(v1, { kind: 'APIResourceList', groupVersion: 'v1' });
     t.deepEqual(v1.resources.find((r: { name: string }) => r.name === 'pods'),
-      { name: 'pods', singularName: 'pod', namespaced: true, kind: 'Pod', verbs: ['get', 'list', 'watch'], shortNames: ['po'], categories: ['all'] });
+      { name: 'pods', singularName: 'pod', namespaced: true, kind: 'Pod', verbs: ['get', 'list', 'watch', 'delete'], shortNames: ['po'], categories: ['all'] });
     t.like((await get('/apis')).body, { kind: 'APIGroupList', groups: [{ name: 'authorization.k8s.io' }] });
     t.like((await get('/apis/authorization.k8s.io/v1')).body, { kind: 'APIResourceList', groupVersion: 'authorization.k8s.io/v1' });
     t.like(await get('/nowhere'), { status: 404, body: { kind: 'Status', reason: 'NotFound', code: 404 } });

@@ -2,7 +2,12 @@ import test from 'ava';
 import { parseUp, parseStatus, FlagError } from '../../local/cli/flags.js';
 
 test('defaults', (t) => {
-  t.deepEqual(parseUp([], {}), { files: [], gatewayPort: 8080, brokerPort: 8081, apiPort: 6443, dataDir: '.local', stableWindowMs: 60_000 });
+  t.deepEqual(parseUp([], {}), { files: [], gatewayPort: 8080, brokerPort: 8081, apiPort: 6443, dataDir: '.local', stableWindowMs: 60_000, reset: false });
+});
+
+test('--reset forgets the kept API objects; it takes no value', (t) => {
+  t.true(parseUp(['--reset'], {}).reset);
+  t.throws(() => parseUp(['--reset=yes'], {}), { instanceOf: FlagError });
 });
 
 test('flags beat environment variables, which beat defaults', (t) => {
