@@ -49,3 +49,13 @@ export interface PodRecord {
 
 export type PodEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 export interface PodEvent { type: PodEventType; pod: PodRecord }
+
+/** Something a controller tells about an object, recorded as a core v1 Event (`kubectl get events`). */
+export interface RuntimeEvent {
+  kind: 'Service' | 'Pod' | 'Trigger';
+  namespace: string;
+  name: string;
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+}

@@ -6,6 +6,7 @@
 import type { ResourceDefinition, Verb } from './registry.js';
 import type { ApiObject, ObjectStore } from './store.js';
 import { AGE_COLUMN, NAME_COLUMN, age, type TableColumn, type TablePrinter } from './table.js';
+import { EVENT_FIELDS, EVENT_PRINTER } from './events.js';
 
 const ALL_VERBS: Verb[] = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'];
 const col = (name: string, description = '', type = 'string'): TableColumn => ({ name, type, format: '', description, priority: 0 });
@@ -23,11 +24,15 @@ const CREATED_AT: TablePrinter = {
   cells: (o) => [o.metadata.name, o.metadata.creationTimestamp ?? null],
 };
 
-interface Kind { group: string; version: string; resource: string; kind: string; namespaced: boolean; shortNames?: string[]; printer?: TablePrinter; statusSubresource?: boolean }
+interface Kind {
+  group: string; version: string; resource: string; kind: string; namespaced: boolean; shortNames?: string[];
+  printer?: TablePrinter; statusSubresource?: boolean; selectableFields?: Record<string, (o: ApiObject) => string>;
+}
 
 const KINDS: Kind[] = [
   { group: '', version: 'v1', resource: 'namespaces', kind: 'Namespace', namespaced: false, shortNames: ['ns'], statusSubresource: true,
     printer: printer([col('Status')], (o) => [(o.status as { phase?: string } | undefined)?.phase ?? 'Active']) },
+  { group: '', version: 'v1', resource: 'events', kind: 'Event', namespaced: true, shortNames: ['ev'], printer: EVENT_PRINTER, selectableFields: EVENT_FIELDS },
   { group: '', version: 'v1', resource: 'configmaps', kind: 'ConfigMap', namespaced: true, shortNames: ['cm'],
     printer: printer([col('Data', '', 'integer')], (o) => [count(o.data) + count(o.binaryData)]) },
   { group: '', version: 'v1', resource: 'secrets', kind: 'Secret', namespaced: true,

@@ -20,6 +20,7 @@ import { writeKubeconfigFiles, type KubeconfigPaths } from './kubeconfig.js';
 import { negotiate } from './negotiate.js';
 import { podObject, podsResource } from './pods.js';
 import { PodLogs } from './pod-logs.js';
+import { eventRecorder, type RecordEvent } from './events.js';
 import { authorize, buildPolicy, forbiddenMessage, type RbacPolicy, type RequestAttributes, type UserInfo } from './rbac.js';
 import { ResourceRegistry, type WriteRequest } from './registry.js';
 import { requestInfo, type RequestInfo } from './request-info.js';
@@ -64,6 +65,8 @@ export class LocalApiServer {
   readonly pods: ObjectStore;
   /** The pods' output, for `kubectl logs`: the runtime appends each line. */
   readonly podLogs = new PodLogs();
+  /** Records a core v1 Event (aggregated with an identical earlier one). */
+  readonly recordEvent: RecordEvent;
   /** Stops a pod for `kubectl delete pod`; true when there was one. Set by the runtime. */
   podRemover?: (namespace: string, name: string) => boolean;
 
@@ -84,7 +87,19 @@ export class LocalApiServer {
     this.now = opts.now ?? (() => new Date());
     this.watchSeconds = opts.watchTimeoutSeconds ?? 1800;
     this.historySize = opts.historySize ?? 1000;
-    this.webhook = opts.webhook;
+    // A refusal is also an Event on the object, so `kubectl get events` tells it afterwards.
+    this.webhook = opts.webhook && (async (req) => {
+      try {
+        return await opts.webhook!(req);
+      } catch (e) {
+        if (e instanceof ApiError && req.object) {
+          const o = req.object;
+          this.recordEvent({ object: { apiVersion: o.apiVersion, kind: o.kind, namespace: o.metadata.namespace ?? 'default', name: o.metadata.name, uid: o.metadata.uid },
+            type: 'Warning', reason: 'FailedAdmission', message: e.message });
+        }
+        throw e;
+      }
+    });
     this.pods = this.newStore();
     this.registry.add(podsResource(this.pods, this.podLogs, (ns, name) => {
       // Without a runtime attached nobody can stop a pod: refused as a read-only resource would be.
@@ -93,6 +108,7 @@ export class LocalApiServer {
     }));
     for (const r of accessReviewResources(() => this.policy)) this.registry.add(r);
     for (const r of builtinResources(() => this.newStore())) this.registry.add(r);
+    this.recordEvent = eventRecorder(this.registry.forKind('v1', 'Event')!.store!, this.now);
     this.serveCustomResources();
   }
 

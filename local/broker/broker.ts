@@ -20,7 +20,7 @@ import { CloudEvent } from 'cloudevents';
 import { binaryOf } from '../../lib/cloudevents/receive.js';
 import { BadRequest } from '../../lib/cloudevents/errors.js';
 import type { Logger } from '../../lib/log.js';
-import type { Destination, KubeObject, Resolve, Target } from '../types.js';
+import type { Destination, KubeObject, Resolve, RuntimeEvent, Target } from '../types.js';
 import { deadLetterAttributes, TRANSPORT_ERROR_CODE, type DeliveryFailure } from './dead-letter.js';
 import { post, destinationUrl, TransportError, type HttpAnswer } from './deliver.js';
 import { binaryMessage, decodeMessage, structuredMessage, type WireEvent, type HttpMessage } from '../../lib/cloudevents/message.js';
@@ -37,6 +37,8 @@ export type { IngestResult } from './ingress.js';
 export const ARRIVAL_TIME_EXTENSION = 'knativearrivaltime';
 
 export interface LocalBrokerOptions {
+  /** Told of failed deliveries, which the runtime records as Events on their Trigger. */
+  record?: (e: RuntimeEvent) => void;
   /** Resolves Trigger subscribers and dead-letter sinks. */
   resolve: Resolve;
   log: Logger;
@@ -124,6 +126,7 @@ const keyOf = (namespace: string, name: string) => `${namespace}/${name}`;
 export class LocalBroker {
   private readonly resolve: Resolve;
   private readonly log: Logger;
+  private readonly record?: (e: RuntimeEvent) => void;
   private readonly maxTtl: number;
   private readonly concurrency: number;
   private readonly maxQueued: number;
@@ -145,6 +148,7 @@ export class LocalBroker {
   constructor(options: LocalBrokerOptions) {
     this.resolve = options.resolve;
     this.log = options.log;
+    this.record = options.record;
     this.maxTtl = options.maxTtl ?? DEFAULT_MAX_TTL;
     this.concurrency = options.concurrencyPerTrigger ?? 32;
     this.maxQueued = options.maxQueued ?? 10_000;
@@ -447,7 +451,11 @@ export class LocalBroker {
     const spec = trigger.delivery;
     const what = { trigger: trigger.key, id: event.attributes.id, type: event.attributes.type, reason };
     const c = this.counters(trigger.key);
+    const tell = (type: RuntimeEvent['type'], reason: string, text: string) =>
+      this.record?.({ kind: 'Trigger', namespace: trigger.namespace, name: trigger.name, type, reason, message: text });
+    const failed = `delivery of ${event.attributes.type} ${event.attributes.id} failed (${failure.status ?? 'no response'}: ${reason})`;
     if (!spec.deadLetterSink) {
+      tell('Warning', 'DeliveryFailed', `${failed}; no dead-letter sink, the event is dropped`);
       c.dropped++;
       this.log.warn({ ...what, status: failure.status ?? 'no response' }, 'event dropped: delivery failed and the trigger has no dead-letter sink');
       return;
@@ -469,6 +477,7 @@ export class LocalBroker {
             c.deadLettered++;
             // One line per dead letter, at info: the delivery failed for good, and the sink has it.
             this.log.info({ ...what, code: failure.status ?? TRANSPORT_ERROR_CODE, sink: destinationUrl(target), status, attempt }, 'dead-lettered');
+            tell('Warning', 'DeadLettered', `${failed}; sent to the dead-letter sink`);
             return;
           }
           retriable = isRetriable(res.status);
@@ -482,6 +491,7 @@ export class LocalBroker {
     c.dropped++;
     if (this.closed) return; // counted by close()
     this.log.error({ ...what, status }, 'event dropped: the dead-letter sink failed too');
+    tell('Warning', 'DeliveryFailed', `${failed}; the dead-letter sink failed too (${status}), the event is dropped`);
   }
 
   private post(target: Target, message: HttpMessage, headers: Record<string, string>, timeoutMs: number): Promise<HttpAnswer> {

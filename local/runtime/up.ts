@@ -23,7 +23,7 @@ import { keepSaved, readObjects } from '../apiserver/persist.js';
 import { startEventingController } from '../controllers/eventing.js';
 import { startPingSourceController } from '../controllers/pingsources.js';
 import { startServingController } from '../controllers/serving.js';
-import type { KubeObject } from '../types.js';
+import type { KubeObject, RuntimeEvent } from '../types.js';
 
 /** A manifest the runtime refuses to start with: file, resource and field named. */
 export class InvalidManifests extends Error {
@@ -139,9 +139,17 @@ export async function up(opts: UpOptions, log: Logger, report: (line: string) =>
       services: api.objects('serving.knative.dev', 'services')!,
     };
     const pingSourceStore = api.objects('sources.knative.dev', 'pingsources')!;
+    // What Serving and the Broker tell becomes Events on the API's objects (with their uids, which
+    // kubectl describe matches on).
+    const record = (e: RuntimeEvent) => {
+      const [apiVersion, store] = e.kind === 'Pod' ? ['v1', api.pods] : e.kind === 'Trigger' ? ['eventing.knative.dev/v1', stores.triggers]
+        : ['serving.knative.dev/v1', stores.services];
+      const uid = store.get(e.namespace, e.name)?.metadata.uid;
+      api.recordEvent({ object: { apiVersion, kind: e.kind, namespace: e.namespace, name: e.name, ...(uid ? { uid } : {}) }, type: e.type, reason: e.reason, message: e.message });
+    };
 
     const resolve = destinationResolver({ gatewayPort: opts.gatewayPort, brokerPort: opts.brokerPort });
-    const broker = new LocalBroker({ resolve, log: log.child({ part: 'broker' }) });
+    const broker = new LocalBroker({ resolve, log: log.child({ part: 'broker' }), record });
     await listenOn('broker-port', opts.brokerPort, () => broker.listen(opts.brokerPort, '127.0.0.1'));
     stack.push(() => broker.close());
     const stopEventingController = startEventingController(stores, broker, resolve);
@@ -151,6 +159,7 @@ export async function up(opts: UpOptions, log: Logger, report: (line: string) =>
     const serving = new Serving({
       stableWindowMs: opts.stableWindowMs,
       log: log.child({ part: 'serving' }),
+      record,
       // Every line to the terminal, and to what `kubectl logs` reads.
       logSink: (line, from) => {
         if (from) api.podLogs.append(from.pod, from.text);

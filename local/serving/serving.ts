@@ -3,7 +3,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { freePort } from '../../lib/net/free-port.js';
 import { pino, type Logger } from 'pino';
 import { servingServiceRules } from '../../lib/manifests/serving-rules.js';
-import type { KubeObject, PodEvent, PodRecord } from '../types.js';
+import type { KubeObject, PodEvent, PodRecord, RuntimeEvent } from '../types.js';
 import { Activator, DEFAULT_QUEUE_LIMIT } from './activator.js';
 import { decideScale, type PanicState } from './autoscaler.js';
 import { podEnvironment, type ResolveEnvFrom } from './env.js';
@@ -17,6 +17,8 @@ export const DEFAULT_DOMAIN = '127.0.0.1.sslip.io';
 export const VISIBILITY_LABEL = 'networking.knative.dev/visibility';
 
 export interface ServingOptions {
+  /** Told of rollouts, scaling and pod failures, which the runtime records as Events. */
+  record?: (e: RuntimeEvent) => void;
   /** The global stable window (config-autoscaler `stable-window`, 60 s); `window` annotations override it. */
   stableWindowMs?: number;
   /** How often the autoscaler decides (Knative: every 2 s). */
@@ -226,6 +228,7 @@ export class Serving extends EventEmitter {
     for (const w of settings.warnings) this.log.warn({ revision: rev.name }, w);
     if (containers.length > 1) this.log.warn({ revision: rev.name }, 'only the serving container runs locally; sidecars are not started');
     this.log.info({ service: key, revision: rev.name }, 'revision created');
+    this.opts.record?.({ kind: 'Service', namespace, name, type: 'Normal', reason: 'Created', message: `Created Revision "${rev.name}"` });
     this.decide(svc, rev, now);
     this.checkReady(svc, rev);
     this.emit('change');
@@ -418,6 +421,7 @@ export class Serving extends EventEmitter {
       const old = svc.routed;
       svc.routed = newest;
       this.log.info({ service: `${svc.namespace}/${svc.name}`, from: old?.name, to: newest.name }, 'traffic moved to revision');
+      this.opts.record?.({ kind: 'Service', namespace: svc.namespace, name: svc.name, type: 'Normal', reason: 'TrafficMoved', message: `100% of traffic to Revision "${newest.name}"${old ? ` (was "${old.name}")` : ''}` });
       this.measure(svc);
       if (old) this.decide(svc, old, Date.now());
       this.emit('change');
@@ -450,6 +454,7 @@ export class Serving extends EventEmitter {
     if (decision.desired !== rev.desired) {
       this.log.info({ service: `${svc.namespace}/${svc.name}`, revision: rev.name, from: rev.desired, to: decision.desired },
         decision.desired > rev.desired ? 'scaled up' : 'scaled down');
+      this.opts.record?.({ kind: 'Service', namespace: svc.namespace, name: svc.name, type: 'Normal', reason: 'SuccessfulRescale', message: `Revision "${rev.name}" scaled from ${rev.desired} to ${decision.desired}` });
       rev.desired = decision.desired;
       this.emit('change');
     }
@@ -554,6 +559,7 @@ export class Serving extends EventEmitter {
           // Stopped on purpose (scaled down, a new revision, Ctrl-C) or not: the latter is a warning.
           const expected = snapshot.phase === 'Succeeded';
           this.log[expected ? 'info' : 'warn']({ ...podFields(snapshot), exit: pod.exit, expected }, 'pod died');
+          if (!expected) this.opts.record?.({ kind: 'Pod', namespace: snapshot.namespace, name: snapshot.name, type: 'Warning', reason: 'Failed', message: `container user-container exited unexpectedly (${pod.exit}); the revision starts a replacement` });
         }
         rev.pods.delete(pod);
         this.exiting.delete(pod);

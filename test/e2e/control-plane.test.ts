@@ -139,3 +139,14 @@ test.serial('kubectl logs reads a pod\'s output (--tail, -f), --previous says th
   }, 'a replacement worker', { timeoutMs: 30_000 });
   t.pass();
 });
+
+test.serial('what happened is in kubectl get events and describe: rollouts, scaling, admission refusals', async (t) => {
+  const events = await kubectl('get', 'events', '--field-selector', 'involvedObject.name=coin-flip');
+  t.regex(events, /Normal\s+Created\s+service\/coin-flip\s+Created Revision "coin-flip-00002"/);
+  t.regex(events, /Normal\s+TrafficMoved\s+service\/coin-flip\s+100% of traffic to Revision "coin-flip-00002"/);
+  t.regex(await kubectl('describe', 'ksvc', 'coin-flip'), /Events:[\s\S]*SuccessfulRescale[\s\S]*Revision "coin-flip-0000\d" scaled from/);
+  const refused = await applyText('bad.yaml', 'apiVersion: eventing.knative.dev/v1\nkind: Trigger\nmetadata: { name: bad, namespace: pingpong }\n' +
+    'spec: { broker: default, brokr: x, subscriber: { uri: "http://127.0.0.1:9/" } }\n').then(() => '', (e: { stderr: string }) => e.stderr);
+  t.regex(refused, /The Trigger "bad" is invalid: spec\.brokr: unknown field/);
+  t.regex(await kubectl('get', 'events', '--field-selector', 'reason=FailedAdmission'), /Warning\s+FailedAdmission\s+trigger\/bad\s+.*spec\.brokr: unknown field/);
+});
