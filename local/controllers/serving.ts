@@ -4,7 +4,10 @@
  * Service's status tells its URL, revisions, traffic and Knative's Ready, ConfigurationsReady and
  * RoutesReady conditions.
  */
-import type { ApiObject, ObjectStore } from '../apiserver/index.js';
+import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
+import { timestamp, type ApiObject, type ObjectStore } from '../apiserver/index.js';
+import { derivedObjects, type RevisionOrigin } from './serving-derived.js';
 import type { KubeObject } from '../types.js';
 import type { ServiceStatus } from '../serving/serving.js';
 import { failed, ok, unknown, withReady, type Condition } from './conditions.js';
@@ -39,12 +42,53 @@ function observed(s: ServiceStatus | undefined, refusal: string | undefined) {
   };
 }
 
-export function startServingController(services: ObjectStore, serving: ServingPlane): () => void {
+/** Where the objects derived from Services live. */
+export interface DerivedStores { configurations: ObjectStore; routes: ObjectStore; revisions: ObjectStore }
+
+/** Makes the store hold exactly `desired` among the objects of one Service (keeping their identity). */
+function syncOwned(store: ObjectStore, namespace: string, service: string, desired: readonly ApiObject[]): void {
+  for (const d of desired) {
+    const current = store.get(namespace, d.metadata.name);
+    const next: ApiObject = { ...d, metadata: { ...d.metadata, uid: current?.metadata.uid ?? randomUUID(), creationTimestamp: current?.metadata.creationTimestamp ?? timestamp(new Date()) } };
+    if (current && isDeepStrictEqual({ ...current, metadata: { ...current.metadata, resourceVersion: undefined } }, { ...next, metadata: { ...next.metadata, resourceVersion: undefined } })) continue;
+    store.put(next);
+  }
+  for (const o of store.list(namespace).items) {
+    if (o.metadata.labels?.['serving.knative.dev/service'] === service && !desired.some((d) => d.metadata.name === o.metadata.name)) store.delete(namespace, o.metadata.name);
+  }
+}
+
+export function startServingController(services: ObjectStore, serving: ServingPlane, derived?: DerivedStores): () => void {
   const applied = new Map<string, number>();
   const refused = new Map<string, string>();
+  const origins = new Map<string, RevisionOrigin>();
+  const owned = new Set<string>();
+  const writeDerived = (o: ApiObject, view: ServiceStatus | undefined) => {
+    if (!derived) return;
+    const ns = o.metadata.namespace ?? 'default';
+    if (!view) return;
+    const objects = derivedObjects(o, view, origins);
+    syncOwned(derived.configurations, ns, o.metadata.name, objects.configurations);
+    const configUid = derived.configurations.get(ns, o.metadata.name)?.metadata.uid;
+    for (const r of objects.revisions) (r.metadata.ownerReferences as { uid?: string }[])[0]!.uid = configUid;
+    syncOwned(derived.revisions, ns, o.metadata.name, objects.revisions);
+    syncOwned(derived.routes, ns, o.metadata.name, objects.routes);
+    owned.add(keyOf(o));
+  };
   const writeAll = () => {
+    const present = new Set<string>();
     for (const o of services.list().items) {
-      writeStatus(services, o, observed(serving.service(o.metadata.namespace ?? 'default', o.metadata.name), refused.get(keyOf(o))));
+      const view = serving.service(o.metadata.namespace ?? 'default', o.metadata.name);
+      writeStatus(services, o, observed(view, refused.get(keyOf(o))));
+      writeDerived(o, view);
+      present.add(keyOf(o));
+    }
+    // Cascading delete: what a deleted Service owned goes with it.
+    for (const key of [...owned]) {
+      if (present.has(key) || !derived) continue;
+      owned.delete(key);
+      const [ns, name] = key.split('/') as [string, string];
+      for (const store of [derived.configurations, derived.revisions, derived.routes]) syncOwned(store, ns, name, []);
     }
   };
   const stop = watchAll([services], () => {
@@ -56,7 +100,8 @@ export function startServingController(services: ObjectStore, serving: ServingPl
       if (applied.get(key) === generation) continue;
       applied.set(key, generation);
       try {
-        serving.apply(o as KubeObject);
+        const made = serving.apply(o as KubeObject) as { revision?: string; created?: boolean } | undefined;
+        if (made?.created && made.revision) origins.set(made.revision, { template: (o.spec as { template?: unknown }).template, generation });
         refused.delete(key);
       } catch (e) {
         refused.set(key, (e as Error).message);

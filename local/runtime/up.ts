@@ -189,7 +189,11 @@ export async function up(opts: UpOptions, log: Logger, report: (line: string) =>
     });
     api.podRemover = (namespace, name) => serving.deletePod(namespace, name);
     stack.push(() => serving.stop());
-    const stopServingController = startServingController(stores.services, serving);
+    const stopServingController = startServingController(stores.services, serving, {
+      configurations: api.objects('serving.knative.dev', 'configurations')!,
+      routes: api.objects('serving.knative.dev', 'routes')!,
+      revisions: api.objects('serving.knative.dev', 'revisions')!,
+    });
     stack.push(async () => stopServingController());
     progress(`Serving ${stores.services.list().items.length} Knative Services (stable window ${opts.stableWindowMs / 1000}s)`);
 

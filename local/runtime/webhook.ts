@@ -7,8 +7,14 @@
 import { KINDS, kindKey, validateResource } from '../../lib/manifests/index.js';
 import { ApiError, type ApiObject, type WriteRequest } from '../apiserver/index.js';
 
+/** Kinds the Service controller derives: read-only to clients, as their Service says what they are. */
+const DERIVED = new Set(['serving.knative.dev/v1/Configuration', 'serving.knative.dev/v1/Route', 'serving.knative.dev/v1/Revision']);
+
 export function knativeWebhook(req: WriteRequest): void {
   if (req.operation === 'DELETE' || !req.object) return;
+  if (DERIVED.has(kindKey(req.object))) {
+    throw new ApiError(405, 'MethodNotAllowed', `${req.object.kind}s are derived from their Knative Service here: change the Service (kubectl edit ksvc) instead`);
+  }
   const { status: _status, ...object } = req.object;
   if (!KINDS.has(kindKey(object as ApiObject))) return;
   const problems = validateResource(object, 'request', { local: true });

@@ -150,3 +150,24 @@ test.serial('what happened is in kubectl get events and describe: rollouts, scal
   t.regex(refused, /The Trigger "bad" is invalid: spec\.brokr: unknown field/);
   t.regex(await kubectl('get', 'events', '--field-selector', 'reason=FailedAdmission'), /Warning\s+FailedAdmission\s+trigger\/bad\s+.*spec\.brokr: unknown field/);
 });
+
+test.serial('a Service\'s Configuration, Route and Revisions are objects it owns: read-only, deleted with it', async (t) => {
+  await waitFor(async () => /coin-flip-00002\s+coin-flip\s+2\s+True/.test(await kubectl('get', 'rev', '-l', 'serving.knative.dev/service=coin-flip')),
+    'Revision coin-flip-00002 Ready, of configuration generation 2', { timeoutMs: 30_000 });
+  const cfg = JSON.parse(await kubectl('get', 'cfg', 'coin-flip', '-o', 'json')) as { metadata: { ownerReferences: { kind: string; name: string; uid: string }[] }; status: { latestReadyRevisionName: string } };
+  const svcUid = (await kubectl('get', 'ksvc', 'coin-flip', '-o', 'jsonpath={.metadata.uid}')).trim();
+  t.like(cfg.metadata.ownerReferences[0], { kind: 'Service', name: 'coin-flip', uid: svcUid });
+  t.is(cfg.status.latestReadyRevisionName, 'coin-flip-00002');
+  t.regex(await kubectl('get', 'rt', 'coin-flip'), /coin-flip\s+http:\/\/coin-flip\.pingpong\.127\.0\.0\.1\.sslip\.io\s+True/);
+  const refused = await kubectl('label', 'rev', 'coin-flip-00002', 'a=b').then(() => '', (e: { stderr: string }) => e.stderr);
+  t.regex(refused, /derived from their Knative Service/);
+
+  await applyText('tmp.yaml', 'apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata: { name: tmp, namespace: pingpong }\nspec:\n  template:\n    spec:\n' +
+    '      containers:\n        - image: x\n          env: [{ name: FUNCTION_TARGET, value: coin-flip }]\n');
+  await kubectl('wait', '--for=condition=Ready', 'ksvc/tmp', '--timeout=60s');
+  t.regex(await kubectl('get', 'rev,cfg,rt', '-l', 'serving.knative.dev/service=tmp', '-o', 'name'), /revision.serving.knative.dev\/tmp-00001[\s\S]*configuration[\s\S]*route/);
+  await kubectl('delete', 'ksvc', 'tmp');
+  await waitFor(async () => (await kubectl('get', 'rev,cfg,rt', '-l', 'serving.knative.dev/service=tmp', '-o', 'name')).trim() === '',
+    'what tmp owned to go with it', { timeoutMs: 20_000 });
+  t.pass();
+});
