@@ -17,6 +17,7 @@ import type { Output } from './negotiate.js';
 import { decodeProtobufObject } from './protobuf.js';
 import { serveWatch, type WatchSet } from './watch.js';
 import { serveLog } from './log-subresource.js';
+import { PATCH_TYPES, patched } from './patch.js';
 
 /** Everything a handler needs about one request. */
 export interface RestRequest {
@@ -52,8 +53,8 @@ export function sendJson(res: ServerResponse, code: number, body: unknown): void
   res.end(text);
 }
 
-/** Reads a JSON object body (a 400 names what is wrong with it). */
-async function readBody(req: IncomingMessage): Promise<ApiObject> {
+/** Reads a JSON object body (a 400 names what is wrong with it); `array` lets a JSON patch through. */
+async function readBody(req: IncomingMessage, opts: { array?: boolean } = {}): Promise<ApiObject> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of req as AsyncIterable<Buffer>) {
@@ -70,19 +71,8 @@ async function readBody(req: IncomingMessage): Promise<ApiObject> {
   } catch (e) {
     throw errors.badRequest(`the body of the request is not valid JSON: ${(e as Error).message}`);
   }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw errors.badRequest('the body of the request must be a JSON object');
+  if (typeof body !== 'object' || body === null || (Array.isArray(body) && !opts.array)) throw errors.badRequest('the body of the request must be a JSON object');
   return body as ApiObject;
-}
-
-/** RFC 7386 JSON merge patch: objects merge, `null` deletes, anything else replaces. */
-export function mergePatch(target: unknown, patch: unknown): unknown {
-  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) return structuredClone(patch);
-  const out: Record<string, unknown> = typeof target === 'object' && target !== null && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
-  for (const [k, v] of Object.entries(patch)) {
-    if (v === null) delete out[k];
-    else out[k] = mergePatch(out[k], v);
-  }
-  return out;
 }
 
 /** The predicate of a list or watch: namespace, label selector, field selector (400 if malformed). */
@@ -192,17 +182,17 @@ export async function serveResource(r: RestRequest): Promise<void> {
     }
     case 'update':
     case 'patch': {
-      const body = await readBody(r.req);
       const type = (r.req.headers['content-type'] ?? '').split(';')[0]!.trim();
+      if (verb === 'patch' && !PATCH_TYPES.includes(type)) throw errors.unsupportedMediaType(type);
+      const body = await readBody(r.req, { array: type === 'application/json-patch+json' });
       if (verb === 'update') checkKind(r, body);
-      else if (type !== 'application/merge-patch+json') throw errors.unsupportedMediaType(type);
       // Read, change, admit, then write only if nobody wrote in between (admission may wait): a
       // stale update is a Conflict; a patch is applied again to the newer object, as the API
       // server's GuaranteedUpdate does.
       for (let attempt = 0; ; attempt++) {
         const old = store.get(ns, name);
         if (!old) throw errors.notFound(resource.group, resource.resource, name);
-        const next = verb === 'update' ? structuredClone(body) : mergePatch(old, body) as ApiObject;
+        const next = verb === 'update' ? structuredClone(body) : patched(type, old, body, !resource.crd);
         if (next.metadata?.name !== name) throw errors.badRequest(`the name of the object (${next.metadata?.name}) does not match the name on the URL (${name})`);
         const rv = next.metadata.resourceVersion;
         if (rv && rv !== old.metadata.resourceVersion) throw conflict(resource, name);

@@ -131,3 +131,31 @@ test('admission refuses what Knative would, with 422 naming each field; a valid 
     t.regex(await s.kubectl('label', 'trigger', 'mine', '-n', 'pingpong', 'team=blue'), /labeled/);
   } finally { await s.stop(); }
 });
+
+test('patch: merge, JSON (with a failing test op) and strategic on a built-in kind; kubectl apply changes a ConfigMap', async (t) => {
+  const s = await start();
+  try {
+    const cm = (data: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: { name: settings, namespace: pingpong }\ndata: { ${data} }\n`;
+    const file = await s.file('cm.yaml', cm('a: "1", b: "2"'));
+    t.regex(await s.kubectl('apply', '-f', file), /created/);
+    await writeFile(file, cm('a: "1", c: "3"'));
+    // kubectl apply sends a strategic merge patch for a built-in kind, removing b and adding c.
+    t.regex(await s.kubectl('apply', '-f', file), /configured/);
+    const data = async () => JSON.parse(await s.kubectl('get', 'cm', 'settings', '-n', 'pingpong', '-o', 'jsonpath={.data}')) as Record<string, string>;
+    t.deepEqual(await data(), { a: '1', c: '3' });
+    await s.kubectl('patch', 'cm', 'settings', '-n', 'pingpong', '--type=json', '-p', '[{"op":"replace","path":"/data/a","value":"9"}]');
+    t.is((await data()).a, '9');
+    const failed = await s.kubectl('patch', 'cm', 'settings', '-n', 'pingpong', '--type=json', '-p', '[{"op":"test","path":"/data/a","value":"0"},{"op":"remove","path":"/data/c"}]')
+      .then(() => '', (e: { stderr: string }) => e.stderr);
+    t.regex(failed, /JSON patch could not be applied: operation 0/);
+    t.is((await data()).c, '3', 'a failed JSON patch changes nothing');
+    await s.kubectl('patch', 'cm', 'settings', '-n', 'pingpong', '--type=strategic', '-p', '{"data":{"d":"4"}}');
+    t.is((await data()).d, '4');
+    // Custom resources take merge and JSON patches; a strategic one is 415, as on a cluster.
+    await s.kubectl('apply', '-f', await s.file('t.yaml', TRIGGER('http://127.0.0.1:9/')));
+    const smp = await s.kubectl('patch', 'trigger', 'mine', '-n', 'pingpong', '--type=strategic', '-p', '{"spec":{"broker":"x"}}').then(() => '', (e: { stderr: string }) => e.stderr);
+    t.regex(smp, /strategic merge patch is not supported for custom resources/);
+    await s.kubectl('patch', 'trigger', 'mine', '-n', 'pingpong', '--type=json', '-p', '[{"op":"replace","path":"/spec/subscriber/uri","value":"http://127.0.0.1:11/"}]');
+    t.is((await s.kubectl('get', 'trigger', 'mine', '-n', 'pingpong', '-o', 'jsonpath={.spec.subscriber.uri}')).trim(), 'http://127.0.0.1:11/');
+  } finally { await s.stop(); }
+});
