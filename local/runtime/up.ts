@@ -23,6 +23,7 @@ import { keepSaved, readObjects } from '../apiserver/persist.js';
 import { startEventingController } from '../controllers/eventing.js';
 import { startPingSourceController } from '../controllers/pingsources.js';
 import { startServingController } from '../controllers/serving.js';
+import { startSinkBindingController } from '../controllers/sinkbindings.js';
 import type { KubeObject, RuntimeEvent } from '../types.js';
 
 /** A manifest the runtime refuses to start with: file, resource and field named. */
@@ -139,6 +140,8 @@ export async function up(opts: UpOptions, log: Logger, report: (line: string) =>
       services: api.objects('serving.knative.dev', 'services')!,
     };
     const pingSourceStore = api.objects('sources.knative.dev', 'pingsources')!;
+    const configMapStore = api.objects('', 'configmaps')!;
+    const configMaps = () => configMapStore.list().items as KubeObject[];
     // What Serving and the Broker tell becomes Events on the API's objects (with their uids, which
     // kubectl describe matches on).
     const record = (e: RuntimeEvent) => {
@@ -173,7 +176,7 @@ export async function up(opts: UpOptions, log: Logger, report: (line: string) =>
         return functionCommand(target);
       },
       podEnv: podEnvFor({
-        configMaps: res.configMaps, sinkBindings: res.sinkBindings, resolve, db,
+        configMaps, db,
         kubeconfigFor: (ns, sa) => {
           // Never fall back to admin: a pod gets exactly its ServiceAccount's rights, as in a cluster.
           const file = kubeconfigs.serviceAccounts[`${ns}/${sa}`];
@@ -181,7 +184,7 @@ export async function up(opts: UpOptions, log: Logger, report: (line: string) =>
           return file;
         },
       }),
-      resolveEnvFrom: envFromResolver({ configMaps: res.configMaps, db }),
+      resolveEnvFrom: envFromResolver({ configMaps, db }),
     });
     serving.on('pod', (e) => {
       api.applyPodEvent(e);
@@ -189,6 +192,9 @@ export async function up(opts: UpOptions, log: Logger, report: (line: string) =>
     });
     api.podRemover = (namespace, name) => serving.deletePod(namespace, name);
     stack.push(() => serving.stop());
+    // Before the Service controller, so a bound Service's first revision already has its K_SINK.
+    const stopSinkBindings = startSinkBindingController(api.objects('sources.knative.dev', 'sinkbindings')!, stores, resolve);
+    stack.push(async () => stopSinkBindings());
     const stopServingController = startServingController(stores.services, serving, {
       configurations: api.objects('serving.knative.dev', 'configurations')!,
       routes: api.objects('serving.knative.dev', 'routes')!,

@@ -171,3 +171,25 @@ test.serial('a Service\'s Configuration, Route and Revisions are objects it owns
     'what tmp owned to go with it', { timeoutMs: 20_000 });
   t.pass();
 });
+
+test.serial('a SinkBinding injects K_SINK into its subject\'s template, rolling a new revision, and is Ready', async (t) => {
+  t.regex(await kubectl('wait', '--for=condition=Ready', 'sinkbinding/ping', '--timeout=30s'), /condition met/);
+  const pingEnv = await kubectl('get', 'ksvc', 'ping', '-o', 'jsonpath={.spec.template.spec.containers[0].env[?(@.name=="K_SINK")].value}');
+  t.is(pingEnv.trim(), `http://127.0.0.1:${pp.broker}/pingpong/default`, 'the shipped binding gave ping the Broker');
+  t.regex(await kubectl('get', 'ksvc', 'ping'), /ping-00001\s+ping-00001\s+True/, 'injected before the first revision: no rollout at start');
+  await applyText('bind.yaml', `apiVersion: sources.knative.dev/v1
+kind: SinkBinding
+metadata: { name: flips, namespace: pingpong }
+spec:
+  subject: { apiVersion: serving.knative.dev/v1, kind: Service, name: coin-flip }
+  sink: { uri: "${sink.url}" }
+  ceOverrides: { extensions: { team: blue } }
+`);
+  await kubectl('wait', '--for=condition=Ready', 'sinkbinding/flips', '--timeout=30s');
+  const latest = async () => (await kubectl('get', 'ksvc', 'coin-flip', '-o', 'jsonpath={.status.latestReadyRevisionName}')).trim();
+  await waitFor(async () => {
+    const env = await kubectl('get', 'ksvc', 'coin-flip', '-o', 'jsonpath={.spec.template.spec.containers[0].env[?(@.name=="K_SINK")].value}');
+    return env.trim() === sink.url && /coin-flip-0000[3-9]/.test(await latest());
+  }, 'coin-flip to roll out with K_SINK', { timeoutMs: 60_000 });
+  t.is((await kubectl('get', 'sinkbinding', 'flips', '-o', 'jsonpath={.status.sinkUri}')).trim(), sink.url);
+});
