@@ -184,6 +184,14 @@ export class LocalApiServer {
     return true;
   }
 
+  /** Whether the manifests' RBAC lets `user` do `verb` on a resource in a namespace (a SubjectAccessReview). */
+  allowed(user: string, verb: string, group: string, resource: string, namespace: string): boolean {
+    const groups = user.startsWith('system:serviceaccount:') ? ['system:serviceaccounts', `system:serviceaccounts:${user.split(':')[2]}`, 'system:authenticated'] : ['system:authenticated'];
+    return authorize(this.policy, {
+      user: { name: user, groups }, verb, resourceRequest: true, apiGroup: group, resource, subresource: '', name: '', namespace, path: '',
+    }).allowed;
+  }
+
   /** The store of a served resource by group and plural (any version), for the runtime's controllers. */
   objects(group: string, resource: string): ObjectStore | undefined {
     return this.registry.all().find((r) => r.group === group && r.resource === resource)?.store;

@@ -24,6 +24,8 @@ import { startEventingController } from '../controllers/eventing.js';
 import { startPingSourceController } from '../controllers/pingsources.js';
 import { startServingController } from '../controllers/serving.js';
 import { startSinkBindingController } from '../controllers/sinkbindings.js';
+import { startRbacController } from '../controllers/rbac.js';
+import { startApiServerSourceController } from '../controllers/apiserversources.js';
 import type { KubeObject, RuntimeEvent } from '../types.js';
 
 /** A manifest the runtime refuses to start with: file, resource and field named. */
@@ -117,7 +119,6 @@ export async function up(opts: UpOptions, log: Logger, report: (line: string) =>
     const api = new LocalApiServer({ log: plumbing('apiserver'), webhook: knativeWebhook });
     const apiUrl = await listenOn('api-port', opts.apiPort, () => api.listen(opts.apiPort, '127.0.0.1'));
     stack.push(() => api.close());
-    api.setRbac(res.rbac);
     const accounts = new Set<string>();
     for (const s of res.services) accounts.add(`${s.metadata.namespace ?? 'default'}/${s.spec?.template?.spec?.serviceAccountName ?? 'default'}`);
     for (const o of res.rbac) if (o.kind === 'ServiceAccount') accounts.add(`${o.metadata.namespace ?? 'default'}/${o.metadata.name}`);
@@ -131,6 +132,8 @@ export async function up(opts: UpOptions, log: Logger, report: (line: string) =>
     let kept = 0;
     for (const o of await readObjects(objectsFile)) if (api.restore(o)) kept++;
     const { applied, notServed } = applyObjects(api, [...await knativeCrds(), ...loaded.map((l) => l.object as KubeObject)]);
+    const stopRbac = startRbacController(api);
+    stack.push(async () => stopRbac());
     const saver = keepSaved(objectsFile, api.registry, () => api.counter.current());
     stack.push(() => saver.flush());
     progress(`Kubernetes API on ${apiUrl} (kubectl --kubeconfig ${path.join(opts.dataDir, 'kubeconfig')}): ${kept ? `${kept} objects kept from the last run, ` : ''}${applied} applied from the manifests${notServed.length ? ` (not served: ${notServed.join(', ')})` : ''}`);
@@ -211,6 +214,10 @@ export async function up(opts: UpOptions, log: Logger, report: (line: string) =>
     stack.push(async () => pings.stop());
     const stopPingController = startPingSourceController(pingSourceStore, stores, pings, resolve);
     stack.push(async () => stopPingController());
+    const stopApiServerSources = startApiServerSourceController({
+      api, sources: api.objects('sources.knative.dev', 'apiserversources')!, stores, resolve, log: plumbing('apiserversource'),
+    });
+    stack.push(async () => stopApiServerSources());
     progress(`${pingSourceStore.list().items.length} PingSource(s) scheduled`);
 
     const status = (): RuntimeStatus => ({

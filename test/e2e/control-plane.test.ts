@@ -193,3 +193,53 @@ spec:
   }, 'coin-flip to roll out with K_SINK', { timeoutMs: 60_000 });
   t.is((await kubectl('get', 'sinkbinding', 'flips', '-o', 'jsonpath={.status.sinkUri}')).trim(), sink.url);
 });
+
+test.serial('an ApiServerSource sends adds, updates and deletes as its ServiceAccount may see them; without the verbs it says which', async (t) => {
+  await applyText('watcher.yaml', `apiVersion: v1
+kind: ServiceAccount
+metadata: { name: cm-watcher, namespace: pingpong }
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: { name: cm-watcher, namespace: pingpong }
+rules: [{ apiGroups: [""], resources: [configmaps], verbs: [get, list, watch] }]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: { name: cm-watcher, namespace: pingpong }
+roleRef: { apiGroup: rbac.authorization.k8s.io, kind: Role, name: cm-watcher }
+subjects: [{ kind: ServiceAccount, name: cm-watcher, namespace: pingpong }]
+---
+apiVersion: sources.knative.dev/v1
+kind: ApiServerSource
+metadata: { name: cms, namespace: pingpong }
+spec:
+  mode: Resource
+  serviceAccountName: cm-watcher
+  resources: [{ apiVersion: v1, kind: ConfigMap, selector: { matchLabels: { watched: "yes" } } }]
+  sink: { uri: "${sink.url}" }
+---
+apiVersion: sources.knative.dev/v1
+kind: ApiServerSource
+metadata: { name: blind, namespace: pingpong }
+spec:
+  serviceAccountName: default
+  resources: [{ apiVersion: v1, kind: Pod }]
+  sink: { uri: "${sink.url}" }
+`);
+  await kubectl('wait', '--for=condition=Ready', 'apiserversource/cms', '--timeout=30s');
+  const mine = () => sink.requests.filter((r) => r.ce.type?.startsWith('dev.knative.apiserver.resource.') && r.ce.name === 'watched-cm');
+  await applyText('cm.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: watched-cm, namespace: pingpong, labels: { watched: "yes" } }\ndata: { a: "1" }\n');
+  await applyText('other.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: unwatched-cm, namespace: pingpong }\ndata: { a: "1" }\n');
+  await kubectl('patch', 'cm', 'watched-cm', '--type=merge', '-p', '{"data":{"a":"2"}}');
+  await kubectl('delete', 'cm', 'watched-cm');
+  await waitFor(() => mine().length >= 3, 'add, update and delete of watched-cm', { timeoutMs: 20_000 });
+  t.deepEqual(mine().map((r) => r.ce.type), ['dev.knative.apiserver.resource.add', 'dev.knative.apiserver.resource.update', 'dev.knative.apiserver.resource.delete']);
+  const update = mine()[1]!;
+  t.like(JSON.parse(update.body.toString()), { kind: 'ConfigMap', metadata: { name: 'watched-cm' }, data: { a: '2' } });
+  t.is(update.ce.subject, '/apis/v1/namespaces/pingpong/configmaps/watched-cm');
+  t.false(sink.requests.some((r) => r.ce.name === 'unwatched-cm'), 'the label selector holds');
+  await waitFor(async () => /blind\s+\S*\s+\S+\s+False\s+NotAllowed/.test(await kubectl('get', 'apiserversource', 'blind')), 'blind to be not Ready', { timeoutMs: 20_000 });
+  t.regex(await kubectl('get', 'apiserversource', 'blind', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].message}'),
+    /system:serviceaccount:pingpong:default cannot get, list, watch pods in namespace "pingpong"/);
+});
