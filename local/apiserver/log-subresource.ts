@@ -6,6 +6,7 @@
 import type { ServerResponse } from 'node:http';
 import type { PodLogs, LogLine } from './pod-logs.js';
 import { ApiError, errors } from './status.js';
+import { DEFAULT_WATCH_BUFFER } from './watch.js';
 
 const USER_CONTAINER = 'user-container';
 
@@ -35,9 +36,20 @@ export function serveLog(res: ServerResponse, url: URL, pod: string, exists: boo
   res.writeHead(200, { 'Content-Type': 'text/plain', 'Cache-Control': 'no-cache, private' });
   for (const l of logs.read(pod, { tailLines, sinceSeconds, now })) res.write(format(l));
   if (url.searchParams.get('follow') !== 'true' || !exists) return void res.end();
-  const stop = logs.follow(pod, (l) => {
+  let done = false;
+  let unfollow: (() => void) | undefined;
+  const finish = () => {
+    if (done) return;
+    done = true;
+    unfollow?.();
+    res.end();
+  };
+  // follow() may end at once (the pod just exited), before it returns its unsubscribe.
+  unfollow = logs.follow(pod, (l) => {
     if (l) res.write(format(l));
-    else res.end();
+    // A follower that does not read is cut off rather than buffered for without end.
+    if (!l || res.writableLength > DEFAULT_WATCH_BUFFER) finish();
   });
-  res.on('close', stop);
+  if (done) unfollow();
+  res.on('close', finish);
 }

@@ -32,6 +32,8 @@ export interface RestRequest {
   watches: WatchSet;
   /** Watches without `timeoutSeconds` end after this long, as the API server's request timeout. */
   defaultWatchSeconds: number;
+  /** Unread bytes after which a slow watcher is dropped. */
+  watchBufferBytes?: number;
   /** Admission for every resource after its own (validating webhooks); throws an ApiError to refuse. */
   webhook?: (req: WriteRequest) => ApiObject | void | Promise<ApiObject | void>;
 }
@@ -162,6 +164,7 @@ export async function serveResource(r: RestRequest): Promise<void> {
         fromRv: parseRv(r.url.searchParams.get('resourceVersion')),
         timeoutSeconds: Number.isFinite(t) && t > 0 ? t : r.defaultWatchSeconds,
         encode: (_type, o) => encodeOne(r, o, { watch: true }),
+        maxBufferBytes: r.watchBufferBytes,
       });
     }
     case 'create': {

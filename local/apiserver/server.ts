@@ -42,6 +42,8 @@ export interface LocalApiServerOptions {
   watchTimeoutSeconds?: number;
   /** The clock for timestamps and ages; tests may fix it. */
   now?: () => Date;
+  /** Unread bytes after which a slow watcher is dropped (default 8 MiB). */
+  watchBufferBytes?: number;
   /** Validating admission for writes to every resource (the runtime passes Knative's webhook rules). */
   webhook?: (req: WriteRequest) => ApiObject | void | Promise<ApiObject | void>;
 }
@@ -81,6 +83,7 @@ export class LocalApiServer {
   private hostPort?: string;
   private certPem?: string;
   private readonly historySize: number;
+  private readonly watchBufferBytes?: number;
   private readonly webhook?: LocalApiServerOptions['webhook'];
 
   constructor(opts: LocalApiServerOptions = {}) {
@@ -88,6 +91,7 @@ export class LocalApiServer {
     this.now = opts.now ?? (() => new Date());
     this.watchSeconds = opts.watchTimeoutSeconds ?? 1800;
     this.historySize = opts.historySize ?? 1000;
+    this.watchBufferBytes = opts.watchBufferBytes;
     // A refusal is also an Event on the object, so `kubectl get events` tells it afterwards.
     this.webhook = opts.webhook && (async (req) => {
       try {
@@ -351,6 +355,7 @@ export class LocalApiServer {
     await serveResource({
       req, res, url, info, user, resource, output: negotiate(req.headers.accept),
       now: this.now, watches: this.watches, defaultWatchSeconds: this.watchSeconds, webhook: this.webhook,
+      watchBufferBytes: this.watchBufferBytes,
     });
   }
 

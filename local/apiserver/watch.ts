@@ -25,6 +25,9 @@ export function filterChange(c: Change, matches: (o: ApiObject) => boolean): { t
   return { type: 'DELETED', object: gone };
 }
 
+/** What a slow watcher may leave unread before it is dropped. */
+export const DEFAULT_WATCH_BUFFER = 8 * 1024 * 1024;
+
 /** The watches a server has open, so closing the server ends them. */
 export class WatchSet {
   private readonly open = new Set<() => void>();
@@ -51,13 +54,19 @@ export function serveWatch(res: ServerResponse, opts: {
   encode: (type: WatchEvent['type'], o: ApiObject) => unknown;
   timeoutSeconds: number;
   watches: WatchSet;
+  /** Bytes a watcher may leave unread before it is dropped (it relists), as the watch cache drops slow watchers. */
+  maxBufferBytes?: number;
 }): void {
+  const limit = opts.maxBufferBytes ?? DEFAULT_WATCH_BUFFER;
   res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
   res.flushHeaders();
   const send = (e: WatchEvent) => { if (!res.writableEnded) res.write(`${JSON.stringify(e)}\n`); };
   const emit = (c: Change) => {
     const out = filterChange(c, opts.matches);
-    if (out) send({ type: out.type, object: opts.encode(out.type, out.object) });
+    if (!out) return;
+    send({ type: out.type, object: opts.encode(out.type, out.object) });
+    // A watcher that does not read would make the server hold every later change for it.
+    if (res.writableLength > limit) end();
   };
   let started: { backlog: Change[]; stop: () => void };
   try {
