@@ -12,4 +12,5 @@ export { renderKustomization, hasKubectl, freshCloneFiles, type Rendering } from
 export { parseGoDuration, parseIsoDuration } from './durations.js';
 export { cronProblem, isTimeZone, ATTRIBUTE_NAME, FILTER_DIALECTS } from './eventing-rules.js';
 export { AUTOSCALING_PREFIX, RESERVED_ENV, RESERVED_PORTS } from './serving-rules.js';
+export { defaultService, DEFAULT_TIMEOUT_SECONDS } from './serving-defaults.js';
 export { KINDS, kindKey, type KindInfo } from './models.js';

@@ -44,6 +44,8 @@ export interface LocalApiServerOptions {
   now?: () => Date;
   /** Unread bytes after which a slow watcher is dropped (default 8 MiB). */
   watchBufferBytes?: number;
+  /** Mutating admission: fills in defaults, on every write and on the runtime's own applies. */
+  defaulter?: <T extends ApiObject | KubeObject>(object: T) => T;
   /** Validating admission for writes to every resource (the runtime passes Knative's webhook rules). */
   webhook?: (req: WriteRequest) => ApiObject | void | Promise<ApiObject | void>;
 }
@@ -84,6 +86,7 @@ export class LocalApiServer {
   private certPem?: string;
   private readonly historySize: number;
   private readonly watchBufferBytes?: number;
+  private readonly defaulter: <T extends ApiObject | KubeObject>(object: T) => T;
   private readonly webhook?: LocalApiServerOptions['webhook'];
 
   constructor(opts: LocalApiServerOptions = {}) {
@@ -93,9 +96,12 @@ export class LocalApiServer {
     this.historySize = opts.historySize ?? 1000;
     this.watchBufferBytes = opts.watchBufferBytes;
     // A refusal is also an Event on the object, so `kubectl get events` tells it afterwards.
-    this.webhook = opts.webhook && (async (req) => {
+    this.defaulter = opts.defaulter ?? ((o) => o);
+    const validate = opts.webhook;
+    this.webhook = (validate || opts.defaulter) && (async (req) => {
+      const defaulted = req.object ? { ...req, object: this.defaulter(req.object) } : req;
       try {
-        return await opts.webhook!(req);
+        return (await validate?.(defaulted)) ?? defaulted.object;
       } catch (e) {
         if (e instanceof ApiError && req.object) {
           const o = req.object;
@@ -146,7 +152,8 @@ export class LocalApiServer {
    * Creates an object in-process, as `kubectl create` would but without a request: the runtime
    * writing its manifests. Returns false for a kind this server does not serve.
    */
-  create(object: KubeObject): boolean {
+  create(given: KubeObject): boolean {
+    const object = this.defaulter(given);
     const resource = this.registry.forKind(object.apiVersion, object.kind);
     if (!resource?.store) return false;
     const ns = resource.namespaced ? object.metadata.namespace ?? 'default' : undefined;
@@ -173,7 +180,8 @@ export class LocalApiServer {
    * the file sets win, fields set only on the live object stay, a changed spec is a new
    * generation. Creates it when absent. False for a kind this server does not serve.
    */
-  apply(object: KubeObject): boolean {
+  apply(given: KubeObject): boolean {
+    const object = this.defaulter(given);
     const resource = this.registry.forKind(object.apiVersion, object.kind);
     if (!resource?.store) return false;
     const ns = resource.namespaced ? object.metadata.namespace ?? 'default' : undefined;

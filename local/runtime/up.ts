@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import { loadKustomization, loadFiles, validateAll, type LoadedResource, type ManifestProblem } from '../../lib/manifests/index.js';
+import { defaultService, loadKustomization, loadFiles, validateAll, type LoadedResource, type ManifestProblem } from '../../lib/manifests/index.js';
 import { openDatabase, redact, type OpenDatabase } from '../../lib/db/open.js';
 import { functionCommand, ROOT } from '../../lib/process/function-command.js';
 import { Serving } from '../serving/index.js';
@@ -116,7 +116,7 @@ export async function up(opts: UpOptions, log: Logger, report: (line: string) =>
     await writeFile(path.join(dataDir, 'reader-url'), db.readerUrl + '\n', { mode: 0o600 });
     progress(`PostgreSQL ready (${db.embedded ? 'embedded, ' + path.join(opts.dataDir, 'postgres') : redact(db.adminUrl)}), migrated`);
 
-    const api = new LocalApiServer({ log: plumbing('apiserver'), webhook: knativeWebhook });
+    const api = new LocalApiServer({ log: plumbing('apiserver'), webhook: knativeWebhook, defaulter: defaultService });
     const apiUrl = await listenOn('api-port', opts.apiPort, () => api.listen(opts.apiPort, '127.0.0.1'));
     stack.push(() => api.close());
     const accounts = new Set<string>();

@@ -41,6 +41,10 @@ test.serial('every shipped Service, Broker, Trigger and PingSource becomes Ready
   for (const kind of ['ksvc', 'broker', 'trigger', 'pingsource']) {
     t.regex(await kubectl('wait', '--for=condition=Ready', kind, '--all', '--timeout=60s'), /condition met/);
   }
+  // Knative's defaults, where the manifest sets nothing, are in the stored object.
+  t.like(JSON.parse(await kubectl('get', 'ksvc', 'forward', '-o', 'json')), {
+    spec: { template: { spec: { containerConcurrency: 20, timeoutSeconds: 30, enableServiceLinks: false } }, traffic: [{ latestRevision: true, percent: 100 }] },
+  });
   const ksvc = await kubectl('get', 'ksvc', 'forward');
   t.regex(ksvc, /forward\s+http:\/\/forward\.pingpong\.svc\.cluster\.local\s+forward-00001\s+forward-00001\s+True/);
   t.regex(await kubectl('get', 'broker', 'default'), new RegExp(`default\\s+http://127\\.0\\.0\\.1:${pp.broker}/pingpong/default\\s+\\S+\\s+True`));
