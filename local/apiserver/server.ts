@@ -30,6 +30,10 @@ import { ApiError, errors } from './status.js';
 import { ObjectStore, ResourceVersionCounter, timestamp, type ApiObject } from './store.js';
 import { WatchSet } from './watch.js';
 
+/** The groups Kubernetes gives a user by name: a ServiceAccount's two, and system:authenticated. */
+const groupsOf = (user: string): string[] => (user.startsWith('system:serviceaccount:')
+  ? ['system:serviceaccounts', `system:serviceaccounts:${user.split(':')[2]}`, 'system:authenticated'] : ['system:authenticated']);
+
 /** The identity of a request without credentials; only public paths let it through. */
 const ANONYMOUS: UserInfo = { name: 'system:anonymous', groups: ['system:unauthenticated'] };
 
@@ -198,9 +202,8 @@ export class LocalApiServer {
 
   /** Whether the manifests' RBAC lets `user` do `verb` on a resource in a namespace (a SubjectAccessReview). */
   allowed(user: string, verb: string, group: string, resource: string, namespace: string): boolean {
-    const groups = user.startsWith('system:serviceaccount:') ? ['system:serviceaccounts', `system:serviceaccounts:${user.split(':')[2]}`, 'system:authenticated'] : ['system:authenticated'];
     return authorize(this.policy, {
-      user: { name: user, groups }, verb, resourceRequest: true, apiGroup: group, resource, subresource: '', name: '', namespace, path: '',
+      user: { name: user, groups: groupsOf(user) }, verb, resourceRequest: true, apiGroup: group, resource, subresource: '', name: '', namespace, path: '',
     }).allowed;
   }
 
@@ -336,9 +339,28 @@ export class LocalApiServer {
    */
   private authenticate(req: IncomingMessage, info: RequestInfo): UserInfo {
     const user = this.tokens.authenticate(req.headers.authorization);
-    if (user) return user;
+    if (user) return this.impersonated(req, user);
     if (user === null && authorize(this.policy, this.attributes(ANONYMOUS, info)).allowed) return ANONYMOUS;
     throw errors.unauthorized();
+  }
+
+  /**
+   * `Impersonate-User` (kubectl --as) and `Impersonate-Group` (--as-group): the request acts as
+   * that user if the caller may `impersonate` users (RBAC; the admin may), as the API server's
+   * impersonation filter does. A ServiceAccount user gets its groups.
+   */
+  private impersonated(req: IncomingMessage, caller: UserInfo): UserInfo {
+    const as = req.headers['impersonate-user'];
+    if (typeof as !== 'string' || as === '') return caller;
+    const may = authorize(this.policy, {
+      user: caller, verb: 'impersonate', resourceRequest: true, apiGroup: '', resource: as.startsWith('system:serviceaccount:') ? 'serviceaccounts' : 'users',
+      subresource: '', name: as.startsWith('system:serviceaccount:') ? as.split(':')[3] ?? '' : as,
+      namespace: as.startsWith('system:serviceaccount:') ? as.split(':')[2] ?? '' : '', path: '',
+    }).allowed;
+    if (!may) throw new ApiError(403, 'Forbidden', `users "${as}" is forbidden: User "${caller.name}" cannot impersonate resource "users" in API group "" at the cluster scope`);
+    const extra = req.headers['impersonate-group'];
+    const groups = (Array.isArray(extra) ? extra : extra ? [extra] : []).flatMap((g) => g.split(',').map((x) => x.trim()).filter(Boolean));
+    return { name: as, groups: [...new Set([...groups, ...groupsOf(as)])] };
   }
 
   private attributes(user: UserInfo, info: RequestInfo): RequestAttributes {

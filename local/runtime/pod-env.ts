@@ -4,7 +4,7 @@ export interface PodEnvDeps {
   /** The ConfigMaps as the API holds them now (read when a pod starts). */
   configMaps: () => readonly KubeObject[];
   /** The kubeconfig a pod of this ServiceAccount gets as KUBECONFIG. */
-  kubeconfigFor: (namespace: string, serviceAccount: string) => string;
+  kubeconfigFor: (namespace: string, serviceAccount: string) => string | Promise<string>;
   db: { writerUrl: string; readerUrl: string };
 }
 
@@ -15,11 +15,11 @@ export interface PodEnvDeps {
  * template itself (local/controllers/sinkbindings.ts), as Knative's webhook puts it there.
  */
 export function podEnvFor(deps: PodEnvDeps) {
-  return (service: KubeObject): Record<string, string> => {
+  return async (service: KubeObject): Promise<Record<string, string>> => {
     const ns = service.metadata.namespace ?? 'default';
     const spec = service.spec?.template?.spec ?? {};
     const env: Record<string, string> = {};
-    env.KUBECONFIG = deps.kubeconfigFor(ns, spec.serviceAccountName ?? 'default');
+    env.KUBECONFIG = await deps.kubeconfigFor(ns, spec.serviceAccountName ?? 'default');
     const declares = (spec.containers ?? []).some((c: any) => (c.env ?? []).some((e: any) => e.name === 'DATABASE_URL'));
     if (!declares) env.DATABASE_URL = deps.db.readerUrl;
     return env;

@@ -180,11 +180,15 @@ export async function up(opts: UpOptions, log: Logger, report: (line: string) =>
       },
       podEnv: podEnvFor({
         configMaps, db,
-        kubeconfigFor: (ns, sa) => {
+        kubeconfigFor: async (ns, sa) => {
           // Never fall back to admin: a pod gets exactly its ServiceAccount's rights, as in a cluster.
-          const file = kubeconfigs.serviceAccounts[`${ns}/${sa}`];
-          if (!file) throw new Error(`no kubeconfig for ServiceAccount ${ns}/${sa}`);
-          return file;
+          const known = kubeconfigs.serviceAccounts[`${ns}/${sa}`];
+          if (known) return known;
+          // One created with kubectl since the start gets its kubeconfig now, if it exists.
+          if (!api.objects('', 'serviceaccounts')!.get(ns, sa)) throw new Error(`serviceaccount "${sa}" not found in namespace "${ns}"`);
+          const made = await api.writeKubeconfigs({ dataDir, serverUrl: apiUrl, serviceAccounts: [{ namespace: ns, name: sa }] });
+          kubeconfigs.serviceAccounts[`${ns}/${sa}`] = made.serviceAccounts[`${ns}/${sa}`]!;
+          return made.serviceAccounts[`${ns}/${sa}`]!;
         },
       }),
       resolveEnvFrom: envFromResolver({ configMaps, db }),

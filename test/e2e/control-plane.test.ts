@@ -247,3 +247,24 @@ spec:
   t.regex(await kubectl('get', 'apiserversource', 'blind', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].message}'),
     /system:serviceaccount:pingpong:default cannot get, list, watch pods in namespace "pingpong"/);
 });
+
+test.serial('a Service whose ServiceAccount was created with kubectl after the start runs as it', async (t) => {
+  await applyText('late.yaml', `apiVersion: v1
+kind: ServiceAccount
+metadata: { name: late, namespace: pingpong }
+---
+apiVersion: serving.knative.dev/v1
+kind: Service
+metadata: { name: late, namespace: pingpong }
+spec:
+  template:
+    spec:
+      serviceAccountName: late
+      containers:
+        - image: x
+          env: [{ name: FUNCTION_TARGET, value: coin-flip }]
+`);
+  t.regex(await kubectl('wait', '--for=condition=Ready', 'ksvc/late', '--timeout=60s'), /condition met/);
+  t.regex(await kubectl('get', 'pods', '-l', 'serving.knative.dev/service=late', '-o', 'jsonpath={.items[0].spec.serviceAccountName}'), /^late$/);
+  await kubectl('delete', 'ksvc', 'late');
+});

@@ -159,3 +159,27 @@ test('patch: merge, JSON (with a failing test op) and strategic on a built-in ki
     t.is((await s.kubectl('get', 'trigger', 'mine', '-n', 'pingpong', '-o', 'jsonpath={.spec.subscriber.uri}')).trim(), 'http://127.0.0.1:11/');
   } finally { await s.stop(); }
 });
+
+test('kubectl auth can-i --as a ServiceAccount answers from the RBAC in force', async (t) => {
+  const s = await start();
+  try {
+    s.api.setRbac([
+      { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'reader', namespace: 'pingpong' } },
+      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'reader', namespace: 'pingpong' },
+        rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] }] },
+      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'reader', namespace: 'pingpong' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'reader' }, subjects: [{ kind: 'ServiceAccount', name: 'reader', namespace: 'pingpong' }] },
+    ]);
+    const canI = (...a: string[]) => s.kubectl('auth', 'can-i', ...a, '-n', 'pingpong', '--as=system:serviceaccount:pingpong:reader').then((o) => o.trim(), (e: { stdout: string }) => e.stdout.trim());
+    t.is(await canI('list', 'pods'), 'yes');
+    t.is(await canI('delete', 'pods'), 'no');
+    t.is(await canI('get', 'triggers.eventing.knative.dev'), 'no');
+    const asOther = await s.kubectl('get', 'triggers', '-n', 'pingpong', '--as=system:serviceaccount:pingpong:reader').then(() => '', (e: { stderr: string }) => e.stderr);
+    t.regex(asOther, /forbidden: User "system:serviceaccount:pingpong:reader" cannot list resource "triggers"/);
+    // Only who may impersonate can: the ServiceAccount itself may not become the admin.
+    const saToken = (s.api as unknown as { tokens: { serviceAccountToken(ns: string, name: string): string } }).tokens.serviceAccountToken('pingpong', 'reader');
+    const res = await fetch(`${s.url}/api/v1/namespaces/pingpong/pods`, { headers: { authorization: `Bearer ${saToken}`, 'impersonate-user': 'pingpong-admin' } });
+    t.is(res.status, 403);
+    t.regex(((await res.json()) as { message: string }).message, /cannot impersonate/);
+  } finally { await s.stop(); }
+});
