@@ -8,9 +8,13 @@ import { JSONPath } from 'jsonpath-plus';
 import type { ResourceDefinition } from './registry.js';
 import type { ApiObject, ObjectStore } from './store.js';
 import { AGE_COLUMN, NAME_COLUMN, age, type TableColumn, type TablePrinter } from './table.js';
+import { structuralAdmission, type Schema } from './crd-schema.js';
 
 interface PrinterColumn { name: string; type: string; jsonPath: string; description?: string; priority?: number; format?: string }
-interface CrdVersion { name: string; served?: boolean; storage?: boolean; additionalPrinterColumns?: PrinterColumn[]; subresources?: { status?: object } }
+interface CrdVersion {
+  name: string; served?: boolean; storage?: boolean; additionalPrinterColumns?: PrinterColumn[]; subresources?: { status?: object };
+  schema?: { openAPIV3Schema?: Schema };
+}
 interface CrdSpec {
   group: string;
   scope: 'Namespaced' | 'Cluster';
@@ -86,6 +90,7 @@ export function storageVersion(crd: ApiObject): CrdVersion | undefined {
 export function crdResource(crd: ApiObject, store: ObjectStore): ResourceDefinition {
   const spec = crd.spec as CrdSpec;
   const version = storageVersion(crd)!;
+  const schema = version.schema?.openAPIV3Schema;
   return {
     group: spec.group,
     version: version.name,
@@ -99,5 +104,8 @@ export function crdResource(crd: ApiObject, store: ObjectStore): ResourceDefinit
     store,
     printer: crdPrinter(version.additionalPrinterColumns),
     statusSubresource: version.subresources?.status !== undefined,
+    // Knative's own kinds are checked by the webhook against fuller schemas than their CRDs carry
+    // (lib/manifests/schemas), so only other CRDs are shaped by their structural schema here.
+    ...(schema && !spec.group.endsWith('knative.dev') ? { shape: structuralAdmission(spec.names.kind, spec.group, schema) } : {}),
   };
 }

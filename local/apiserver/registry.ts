@@ -31,6 +31,11 @@ export interface ResourceDefinition {
   /** Field selectors beyond `metadata.name` and `metadata.namespace`: key → the object's value. */
   selectableFields?: Record<string, (o: ApiObject) => string>;
   printer?: TablePrinter;
+  /**
+   * The schema's part of admission, for custom resources: prune, default, validate (throws a 422).
+   * Runs on every write, the runtime's own included.
+   */
+  shape?: (object: ApiObject, old?: ApiObject) => ApiObject;
   /** Output kept per object for a `log` subresource (pods). */
   logs?: PodLogs;
   /**

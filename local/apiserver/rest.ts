@@ -40,9 +40,10 @@ export interface RestRequest {
 
 /** The resource's own admission, then the server's webhook: the object as it will be stored. */
 async function admit(r: RestRequest, req: WriteRequest): Promise<ApiObject | undefined> {
-  const own = (await r.resource.admit?.(req)) ?? req.object;
+  const shaped = req.object && r.resource.shape ? { ...req, object: r.resource.shape(req.object, req.oldObject) } : req;
+  const own = (await r.resource.admit?.(shaped)) ?? shaped.object;
   if (req.operation === 'DELETE' || !own) return own;
-  return (await r.webhook?.({ ...req, object: own })) ?? own;
+  return (await r.webhook?.({ ...shaped, object: own })) ?? own;
 }
 
 /** The largest request body accepted, as the API server's limit. */

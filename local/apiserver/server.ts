@@ -163,7 +163,8 @@ export class LocalApiServer {
     const ns = resource.namespaced ? object.metadata.namespace ?? 'default' : undefined;
     if (resource.store.get(ns, object.metadata.name)) throw errors.alreadyExists(resource.group, resource.resource, object.metadata.name);
     const { status: _status, ...rest } = object as KubeObject & { status?: unknown };
-    resource.store.put({ ...(resource.statusSubresource ? rest : object), metadata: { ...object.metadata, namespace: ns, uid: randomUUID(), creationTimestamp: timestamp(this.now()), generation: 1 } });
+    const stored = { ...(resource.statusSubresource ? rest : object) } as ApiObject;
+    resource.store.put({ ...(resource.shape ? resource.shape(stored) : stored), metadata: { ...object.metadata, namespace: ns, uid: randomUUID(), creationTimestamp: timestamp(this.now()), generation: 1 } });
     return true;
   }
 
@@ -191,7 +192,8 @@ export class LocalApiServer {
     const ns = resource.namespaced ? object.metadata.namespace ?? 'default' : undefined;
     const live = resource.store.get(ns, object.metadata.name);
     if (!live) return this.create(object);
-    const merged = mergePatch(live, { ...object, metadata: { ...object.metadata, namespace: ns } }) as ApiObject;
+    const patchedLive = mergePatch(live, { ...object, metadata: { ...object.metadata, namespace: ns } }) as ApiObject;
+    const merged = resource.shape ? resource.shape(patchedLive, live) : patchedLive;
     const { metadata: _m, status: _s, ...oldSpec } = live;
     const { metadata: _n, status: _t, ...newSpec } = merged;
     if (isDeepStrictEqual(merged, live)) return true;

@@ -183,3 +183,20 @@ test('kubectl auth can-i --as a ServiceAccount answers from the RBAC in force', 
     t.regex(((await res.json()) as { message: string }).message, /cannot impersonate/);
   } finally { await s.stop(); }
 });
+
+test('a CRD\'s schema shapes its objects: defaults filled, unknown fields pruned, types, enums and CEL rules (with oldSelf) enforced', async (t) => {
+  const s = await start();
+  try {
+    await s.kubectl('apply', '-f', path.join(ROOT, 'test/fixtures/manifests/widget-crd.yaml'));
+    const widget = (spec: string) => `apiVersion: example.dev/v1\nkind: Widget\nmetadata: { name: w, namespace: default }\nspec: ${spec}\n`;
+    const refusal = async (spec: string) => s.kubectl('apply', '-f', await s.file('w.yaml', widget(spec))).then(() => '', (e: { stderr: string }) => e.stderr);
+    t.regex(await s.kubectl('apply', '-f', await s.file('w.yaml', widget('{ size: 2, extra: dropped }'))), /created/);
+    const stored = JSON.parse(await s.kubectl('get', 'widget', 'w', '-n', 'default', '-o', 'json')) as { spec: Record<string, unknown> };
+    t.deepEqual(stored.spec, { size: 2, finish: 'matte', min: 0, max: 10 }, 'defaults filled, the unknown field pruned');
+    t.regex(await refusal('{ size: 3, finish: shiny }'), /spec\.finish/);
+    t.regex(await refusal('{ size: "big" }'), /spec\.size/);
+    t.regex(await refusal('{ size: 3, min: 5, max: 4 }'), /min must not exceed max/);
+    t.regex(await refusal('{ size: 1 }'), /size may only grow/);
+    t.regex(await s.kubectl('apply', '-f', await s.file('w.yaml', widget('{ size: 5 }'))), /configured/, 'a growing size passes the transition rule');
+  } finally { await s.stop(); }
+});
