@@ -5,8 +5,8 @@
  * of the next issue needs nothing new.
  */
 import { JSONPath } from 'jsonpath-plus';
-import type { ResourceDefinition } from './registry.js';
-import type { ApiObject, ObjectStore } from './store.js';
+import type { ResourceDefinition, ResourceRegistry } from './registry.js';
+import { timestamp, type ApiObject, type ObjectStore } from './store.js';
 import { AGE_COLUMN, NAME_COLUMN, age, type TableColumn, type TablePrinter } from './table.js';
 import { structuralAdmission, type Schema } from './crd-schema.js';
 
@@ -108,4 +108,34 @@ export function crdResource(crd: ApiObject, store: ObjectStore): ResourceDefinit
     // (lib/manifests/schemas), so only other CRDs are shaped by their structural schema here.
     ...(schema && !spec.group.endsWith('knative.dev') ? { shape: structuralAdmission(spec.names.kind, spec.group, schema) } : {}),
   };
+}
+
+/**
+ * Serves what the CRDs in the registry's CustomResourceDefinition store define, as they are
+ * written: a CRD added or changed serves its resource (on a store kept across its updates) and
+ * is marked Established; a CRD deleted stops serving it.
+ */
+export function serveCustomResources(registry: ResourceRegistry, newStore: () => ObjectStore, now: () => Date): void {
+  const crds = registry.forKind('apiextensions.k8s.io/v1', 'CustomResourceDefinition')!.store!;
+  const stores = new Map<string, ObjectStore>();
+  crds.watch(undefined, ({ type, object: crd }) => {
+    const key = crd.metadata.name;
+    for (const r of registry.all().filter((x) => x.crd === key)) registry.remove(r.group, r.version, r.resource);
+    if (type === 'DELETED') {
+      stores.delete(key);
+      return;
+    }
+    const store = stores.get(key) ?? newStore();
+    stores.set(key, store);
+    registry.add({ ...crdResource(crd, store), crd: key });
+    const established = (crd.status as { conditions?: { type: string }[] } | undefined)?.conditions?.some((c) => c.type === 'Established');
+    if (established) return;
+    const at = timestamp(now());
+    const condition = (t: string, reason: string) => ({ type: t, status: 'True', reason, message: '', lastTransitionTime: at });
+    // After this change has reached every watcher, not in the middle of its delivery.
+    queueMicrotask(() => crds.put({ ...crd, status: {
+      conditions: [condition('NamesAccepted', 'NoConflicts'), condition('Established', 'InitialNamesAccepted')],
+      acceptedNames: (crd.spec as { names: unknown }).names, storedVersions: [storageVersion(crd)?.name],
+    } }));
+  });
 }

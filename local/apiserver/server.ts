@@ -12,9 +12,10 @@ import type { Logger } from '../../lib/log.js';
 import type { KubeObject, PodEvent, PodRecord } from '../types.js';
 import { accessReviewResources } from './access-review.js';
 import { builtinResources } from './builtin.js';
-import { crdResource, storageVersion } from './crd.js';
+import { serveCustomResources } from './crd.js';
 import { openApiDocument, openApiRoot } from './openapi.js';
 import { TokenAuthenticator } from './auth.js';
+import { groupsOf, impersonated } from './impersonation.js';
 import { apiGroupDoc, apiGroupList, apiResourceList, apiVersions, SERVER_VERSION } from './discovery.js';
 import { writeKubeconfigFiles, type KubeconfigPaths } from './kubeconfig.js';
 import { negotiate } from './negotiate.js';
@@ -29,10 +30,6 @@ import { mergePatch } from './patch.js';
 import { ApiError, errors } from './status.js';
 import { ObjectStore, ResourceVersionCounter, timestamp, type ApiObject } from './store.js';
 import { WatchSet } from './watch.js';
-
-/** The groups Kubernetes gives a user by name: a ServiceAccount's two, and system:authenticated. */
-const groupsOf = (user: string): string[] => (user.startsWith('system:serviceaccount:')
-  ? ['system:serviceaccounts', `system:serviceaccounts:${user.split(':')[2]}`, 'system:authenticated'] : ['system:authenticated']);
 
 /** The identity of a request without credentials; only public paths let it through. */
 const ANONYMOUS: UserInfo = { name: 'system:anonymous', groups: ['system:unauthenticated'] };
@@ -124,32 +121,7 @@ export class LocalApiServer {
     for (const r of accessReviewResources(() => this.policy)) this.registry.add(r);
     for (const r of builtinResources(() => this.newStore())) this.registry.add(r);
     this.recordEvent = eventRecorder(this.registry.forKind('v1', 'Event')!.store!, this.now);
-    this.serveCustomResources();
-  }
-
-  /** A CRD written serves its resource (on a store kept across updates of the CRD); deleted, it stops. */
-  private serveCustomResources(): void {
-    const crds = this.registry.forKind('apiextensions.k8s.io/v1', 'CustomResourceDefinition')!.store!;
-    const stores = new Map<string, ObjectStore>();
-    crds.watch(undefined, ({ type, object: crd }) => {
-      const key = crd.metadata.name;
-      const current = this.registry.all().filter((r) => r.crd === key);
-      for (const r of current) this.registry.remove(r.group, r.version, r.resource);
-      if (type === 'DELETED') {
-        stores.delete(key);
-        return;
-      }
-      const store = stores.get(key) ?? this.newStore();
-      stores.set(key, store);
-      this.registry.add({ ...crdResource(crd, store), crd: key });
-      const established = (crd.status as { conditions?: { type: string }[] } | undefined)?.conditions?.some((c) => c.type === 'Established');
-      if (!established) {
-        const at = timestamp(this.now());
-        const condition = (t: string, reason: string) => ({ type: t, status: 'True', reason, message: '', lastTransitionTime: at });
-        // After this change has reached every watcher, not in the middle of its delivery.
-        queueMicrotask(() => crds.put({ ...crd, status: { conditions: [condition('NamesAccepted', 'NoConflicts'), condition('Established', 'InitialNamesAccepted')], acceptedNames: (crd.spec as { names: unknown }).names, storedVersions: [storageVersion(crd)?.name] } }));
-      }
-    });
+    serveCustomResources(this.registry, () => this.newStore(), this.now);
   }
 
   /**
@@ -341,28 +313,9 @@ export class LocalApiServer {
    */
   private authenticate(req: IncomingMessage, info: RequestInfo): UserInfo {
     const user = this.tokens.authenticate(req.headers.authorization);
-    if (user) return this.impersonated(req, user);
+    if (user) return impersonated(this.policy, req.headers, user);
     if (user === null && authorize(this.policy, this.attributes(ANONYMOUS, info)).allowed) return ANONYMOUS;
     throw errors.unauthorized();
-  }
-
-  /**
-   * `Impersonate-User` (kubectl --as) and `Impersonate-Group` (--as-group): the request acts as
-   * that user if the caller may `impersonate` users (RBAC; the admin may), as the API server's
-   * impersonation filter does. A ServiceAccount user gets its groups.
-   */
-  private impersonated(req: IncomingMessage, caller: UserInfo): UserInfo {
-    const as = req.headers['impersonate-user'];
-    if (typeof as !== 'string' || as === '') return caller;
-    const may = authorize(this.policy, {
-      user: caller, verb: 'impersonate', resourceRequest: true, apiGroup: '', resource: as.startsWith('system:serviceaccount:') ? 'serviceaccounts' : 'users',
-      subresource: '', name: as.startsWith('system:serviceaccount:') ? as.split(':')[3] ?? '' : as,
-      namespace: as.startsWith('system:serviceaccount:') ? as.split(':')[2] ?? '' : '', path: '',
-    }).allowed;
-    if (!may) throw new ApiError(403, 'Forbidden', `users "${as}" is forbidden: User "${caller.name}" cannot impersonate resource "users" in API group "" at the cluster scope`);
-    const extra = req.headers['impersonate-group'];
-    const groups = (Array.isArray(extra) ? extra : extra ? [extra] : []).flatMap((g) => g.split(',').map((x) => x.trim()).filter(Boolean));
-    return { name: as, groups: [...new Set([...groups, ...groupsOf(as)])] };
   }
 
   private attributes(user: UserInfo, info: RequestInfo): RequestAttributes {
