@@ -2,20 +2,8 @@ import { parseArgs } from 'node:util';
 import { parseGoDuration } from '../../lib/manifests/durations.js';
 import { Refusal } from '../../lib/refusal.js';
 import { LOG_FORMATS, type LogFormat } from '../runtime/log-format.js';
+import type { UpOptions } from '../runtime/options.js';
 
-/** Everything `pingpong up` can be told; each flag also reads from an environment variable. */
-export interface UpOptions {
-  files: string[];
-  gatewayPort: number;
-  brokerPort: number;
-  apiPort: number;
-  dataDir: string;
-  stableWindowMs: number;
-  /** `--log-format`; unset: pretty on a terminal, JSON lines otherwise (`defaultLogFormat`). */
-  logFormat?: LogFormat;
-  /** `--reset`: forget the API objects kept from earlier runs; start from the manifests alone. */
-  reset?: boolean;
-}
 
 export interface StatusOptions { dataDir: string; json: boolean }
 

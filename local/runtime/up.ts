@@ -10,7 +10,7 @@ import { startGateway, type Gateway } from '../gateway/index.js';
 import { LocalBroker } from '../broker/index.js';
 import { startPingSources, type PingSources } from '../pingsource/index.js';
 import { LocalApiServer } from '../apiserver/index.js';
-import type { UpOptions } from '../cli/flags.js';
+import type { UpOptions } from './options.js';
 import { mergeResources, sortResources, type Resources } from './resources.js';
 import { destinationResolver, displayUrl } from './resolve.js';
 import { podEnvFor, envFromResolver } from './pod-env.js';

@@ -1,0 +1,19 @@
+/**
+ * What the local runtime is started with. The runtime owns this type; the CLI (local/cli/flags.ts)
+ * fills it from flags and environment variables, and tests may build it directly.
+ */
+import type { LogFormat } from './log-format.js';
+
+export interface UpOptions {
+  files: string[];
+  gatewayPort: number;
+  brokerPort: number;
+  apiPort: number;
+  dataDir: string;
+  stableWindowMs: number;
+  /** `--log-format`; unset: pretty on a terminal, JSON lines otherwise (`defaultLogFormat`). */
+  logFormat?: LogFormat;
+  /** `--reset`: forget the API objects kept from earlier runs; start from the manifests alone. */
+  reset?: boolean;
+}
+
