@@ -239,6 +239,12 @@ function specOf(o: ApiObject): unknown {
   return rest;
 }
 
+/** The generation `next` gets after `old`: one more when anything but metadata and status changed. */
+export function nextGeneration(old: ApiObject, next: ApiObject): number {
+  const generation = Number(old.metadata.generation ?? 1);
+  return isDeepStrictEqual(specOf(old), specOf(next)) ? generation : generation + 1;
+}
+
 /**
  * A write to the main resource: identity and creation stay the server's; with a status
  * subresource the stored status stays; a changed spec bumps the generation.
@@ -250,8 +256,7 @@ function mainOnly(resource: Resource, old: ApiObject, next: ApiObject): ApiObjec
     if (old.status === undefined) delete out.status;
     else out.status = old.status;
   }
-  const generation = Number(old.metadata.generation ?? 1);
-  out.metadata.generation = isDeepStrictEqual(specOf(old), specOf(out)) ? generation : generation + 1;
+  out.metadata.generation = nextGeneration(old, out);
   return out;
 }
 

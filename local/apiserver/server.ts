@@ -25,7 +25,7 @@ import { eventRecorder, type RecordEvent } from './events.js';
 import { authorize, buildPolicy, forbiddenMessage, type RbacPolicy, type RequestAttributes, type UserInfo } from './rbac.js';
 import { ResourceRegistry, type WriteRequest } from './registry.js';
 import { requestInfo, type RequestInfo } from './request-info.js';
-import { sendJson, serveResource } from './rest.js';
+import { nextGeneration, sendJson, serveResource } from './rest.js';
 import { mergePatch } from './patch.js';
 import { ApiError, errors } from './status.js';
 import { ObjectStore, ResourceVersionCounter, timestamp, type ApiObject } from './store.js';
@@ -166,10 +166,8 @@ export class LocalApiServer {
     if (!live) return this.create(object);
     const patchedLive = mergePatch(live, { ...object, metadata: { ...object.metadata, namespace: ns } }) as ApiObject;
     const merged = resource.shape ? resource.shape(patchedLive, live) : patchedLive;
-    const { metadata: _m, status: _s, ...oldSpec } = live;
-    const { metadata: _n, status: _t, ...newSpec } = merged;
     if (isDeepStrictEqual(merged, live)) return true;
-    const generation = Number(live.metadata.generation ?? 1) + (isDeepStrictEqual(oldSpec, newSpec) ? 0 : 1);
+    const generation = nextGeneration(live, merged);
     resource.store.put({ ...merged, status: live.status, metadata: { ...merged.metadata, uid: live.metadata.uid, creationTimestamp: live.metadata.creationTimestamp, generation } });
     return true;
   }

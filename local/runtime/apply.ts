@@ -4,9 +4,9 @@
  * server, which is then what the controllers run. Kinds it does not serve (Jobs, StatefulSets,
  * plain Services) are left out and named.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { loadFiles } from '../../lib/manifests/index.js';
 import { ROOT } from '../../lib/process/function-command.js';
 import type { LocalApiServer } from '../apiserver/index.js';
 import type { KubeObject } from '../types.js';
@@ -15,14 +15,8 @@ export const CRD_DIR = path.join(ROOT, 'local', 'crds');
 
 /** Knative's CRDs, as shipped in local/crds. */
 export async function knativeCrds(): Promise<KubeObject[]> {
-  const out: KubeObject[] = [];
-  for (const f of (await readdir(CRD_DIR)).filter((n) => n.endsWith('.yaml')).sort()) {
-    for (const doc of parseAllDocuments(await readFile(path.join(CRD_DIR, f), 'utf8'))) {
-      const o = doc.toJS() as KubeObject | null;
-      if (o?.kind === 'CustomResourceDefinition') out.push(o);
-    }
-  }
-  return out;
+  const files = (await readdir(CRD_DIR)).filter((n) => n.endsWith('.yaml')).sort().map((f) => path.join(CRD_DIR, f));
+  return (await loadFiles(files)).map((r) => r.object as KubeObject);
 }
 
 const rank = (o: KubeObject) => (o.kind === 'CustomResourceDefinition' ? 0 : o.kind === 'Namespace' ? 1 : 2);

@@ -12,7 +12,7 @@ import { startPingSources, type PingSources } from '../pingsource/index.js';
 import { LocalApiServer } from '../apiserver/index.js';
 import type { UpOptions } from './options.js';
 import { mergeResources, sortResources, type Resources } from './resources.js';
-import { destinationResolver, displayUrl } from './resolve.js';
+import { destinationResolver } from './resolve.js';
 import { podEnvFor, envFromResolver } from './pod-env.js';
 import { startControl, writeRuntimeInfo, removeRuntimeInfo } from './control.js';
 import { lockDataDir } from './lock.js';
@@ -230,7 +230,8 @@ export async function up(opts: UpOptions, log: Logger, report: (line: string) =>
       broker: broker.stats(),
       triggers: (stores.triggers.list().items as KubeObject[]).map((t) => ({
         namespace: t.metadata.namespace ?? 'default', name: t.metadata.name, broker: t.spec.broker,
-        subscriber: ((r) => (r ? displayUrl(r) : '(unresolved)'))(resolve(t.spec.subscriber, t.metadata.namespace ?? 'default')),
+        // The controller's answer (it also checks that a referred Service exists), not a second resolution.
+        subscriber: (t.status as { subscriberUri?: string } | undefined)?.subscriberUri ?? '(unresolved)',
       })),
       pingSources: (pingSourceStore.list().items as KubeObject[]).map((p) => ({ namespace: p.metadata.namespace ?? 'default', name: p.metadata.name, schedule: p.spec?.schedule ?? '* * * * *' })),
     });
