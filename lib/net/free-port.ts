@@ -1,7 +1,12 @@
 import net from 'node:net';
 
-/** A loopback port the OS says is free now (listen on 0, read it back, close). */
-export function freePort(): Promise<number> {
+// The OS may hand the same ephemeral port to two listen(0) calls in a row once the first is
+// closed, so callers that take several ports before binding any (gateway, broker, API; a pod per
+// revision) could get a duplicate. Remember what this process handed out recently and ask again.
+const RECENT_LIMIT = 4096;
+const recent = new Set<number>();
+
+function askOs(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.unref();
@@ -11,4 +16,16 @@ export function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
+}
+
+/** A loopback port the OS says is free now, and not one this process handed out lately. */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; ; attempt++) {
+    const port = await askOs();
+    if (!recent.has(port) || attempt >= 50) {
+      recent.add(port);
+      if (recent.size > RECENT_LIMIT) recent.delete(recent.values().next().value!);
+      return port;
+    }
+  }
 }
