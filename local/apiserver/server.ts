@@ -192,7 +192,7 @@ export class LocalApiServer {
   /** Starts listening; resolves to the URL, e.g. `http://127.0.0.1:6443`. Port 0 picks a free one. */
   async listen(port = 6443, host = '127.0.0.1'): Promise<string> {
     const server = http.createServer((req, res) => void this.handle(req, res));
-    const cert = selfSignedCertificate(['127.0.0.1', '::1', 'localhost', host]);
+    const cert = await selfSignedCertificate(['127.0.0.1', '::1', 'localhost', host]);
     this.listener = await listenDual(server, { key: cert.keyPem, cert: cert.certPem }, port, host);
     this.certPem = cert.certPem;
     const addr = this.listener.address;
