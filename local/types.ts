@@ -3,15 +3,6 @@
  * part can be built and tested alone and the CLI wires them together.
  */
 
-/** A Kubernetes object as read from YAML: only the envelope is typed here. */
-export interface KubeObject {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>; [k: string]: unknown };
-  spec?: any;
-  [k: string]: unknown;
-}
-
 /** Knative's duckv1.Destination: a `ref` to an Addressable, a `uri`, or a `uri` relative to the ref. */
 export interface Destination {
   ref?: { apiVersion: string; kind: string; name: string; namespace?: string };

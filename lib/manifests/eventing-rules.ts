@@ -1,7 +1,7 @@
 import { Cron } from 'croner';
 import { parseIsoDuration } from './durations.js';
 import { isObject, join, type At } from './paths.js';
-import type { ManifestObject } from './types.js';
+import type { KubeObject } from '../kube/object.js';
 
 /** CloudEvents attribute and extension names as Knative accepts them in filters and overrides. */
 export const ATTRIBUTE_NAME = /^[a-z][a-z0-9]*$/;
@@ -49,7 +49,7 @@ export function delivery(spec: unknown, path: string, at: At): void {
 }
 
 /** Broker webhook rules (EVT pkg/apis/eventing/v1/broker_validation.go). */
-export function brokerRules(obj: ManifestObject, at: At): void {
+export function brokerRules(obj: KubeObject, at: At): void {
   const cls = obj.metadata?.annotations?.['eventing.knative.dev/broker.class'];
   if (cls !== undefined && (typeof cls !== 'string' || cls === '')) {
     at('metadata.annotations["eventing.knative.dev/broker.class"]', 'must not be empty');
@@ -58,7 +58,7 @@ export function brokerRules(obj: ManifestObject, at: At): void {
 }
 
 /** Trigger webhook rules (EVT pkg/apis/eventing/v1/trigger_validation.go). */
-export function triggerRules(obj: ManifestObject, at: At): void {
+export function triggerRules(obj: KubeObject, at: At): void {
   const spec = isObject(obj.spec) ? obj.spec : {};
   const hasBroker = typeof spec.broker === 'string' && spec.broker !== '';
   if (hasBroker === (spec.brokerRef !== undefined)) at('spec.broker', 'exactly one of broker and brokerRef is required');
@@ -114,7 +114,7 @@ export function subscriptionsFilter(filter: unknown, path: string, at: At): void
 }
 
 /** Every `cesql` expression in a Trigger's filters, with its path: the local runtime cannot run them. */
-export function cesqlFilters(obj: ManifestObject): string[] {
+export function cesqlFilters(obj: KubeObject): string[] {
   const found: string[] = [];
   const visit = (f: unknown, path: string): void => {
     if (!isObject(f)) return;
@@ -168,7 +168,7 @@ export function isTimeZone(tz: string): boolean {
 }
 
 /** PingSource webhook rules (EVT pkg/apis/sources/v1/ping_validation.go). */
-export function pingSourceRules(obj: ManifestObject, at: At): void {
+export function pingSourceRules(obj: KubeObject, at: At): void {
   const spec = isObject(obj.spec) ? obj.spec : {};
   const tz = spec.timezone;
   if (tz !== undefined && (typeof tz !== 'string' || !isTimeZone(tz))) at('spec.timezone', `must be an IANA time zone such as "Europe/Paris", got "${tz}"`);
@@ -189,7 +189,7 @@ export function pingSourceRules(obj: ManifestObject, at: At): void {
 }
 
 /** SinkBinding webhook rules (EVT pkg/apis/sources/v1/sinkbinding_validation.go). */
-export function sinkBindingRules(obj: ManifestObject, at: At): void {
+export function sinkBindingRules(obj: KubeObject, at: At): void {
   const subject = obj.spec?.subject;
   if (!isObject(subject)) at('spec.subject', 'is required');
   else {
@@ -201,7 +201,7 @@ export function sinkBindingRules(obj: ManifestObject, at: At): void {
 }
 
 /** ApiServerSource webhook rules (EVT pkg/apis/sources/v1/apiserver_validation.go). */
-export function apiServerSourceRules(obj: ManifestObject, at: At): void {
+export function apiServerSourceRules(obj: KubeObject, at: At): void {
   const spec = isObject(obj.spec) ? obj.spec : {};
   if (spec.mode !== undefined && spec.mode !== 'Reference' && spec.mode !== 'Resource') at('spec.mode', `must be "Reference" or "Resource", got "${spec.mode}"`);
   if (!Array.isArray(spec.resources) || spec.resources.length === 0) at('spec.resources', 'needs at least one resource to watch');

@@ -6,14 +6,14 @@ import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import { kustomizationFiles, loadKustomization, kustomizationGenerators, type GeneratedResource } from './load.js';
 import { isObject } from './paths.js';
-import type { ManifestObject } from './types.js';
+import type { KubeObject } from '../kube/object.js';
 
 const run = promisify(execFile);
 
 /** What `kubectl apply -k` would send, and who rendered it. */
 export interface Rendering {
   via: 'kubectl' | 'loader';
-  objects: ManifestObject[];
+  objects: KubeObject[];
 }
 
 /** True when `kubectl` runs here. */
@@ -33,7 +33,7 @@ export async function renderKustomization(rootDir: string, opts: { useKubectl?: 
     try {
       await copyAsCloned(rootDir, tmp);
       const { stdout } = await run('kubectl', ['kustomize', tmp], { maxBuffer: 64 * 1024 * 1024, timeout: 60_000 });
-      const objects = parseAllDocuments(stdout).map((d) => d.toJS()).filter(isObject);
+      const objects = parseAllDocuments(stdout).map((d) => d.toJS()).filter(isObject) as KubeObject[];
       return { via: 'kubectl', objects };
     } finally {
       await rm(tmp, { recursive: true, force: true });
@@ -44,7 +44,7 @@ export async function renderKustomization(rootDir: string, opts: { useKubectl?: 
   return { via: 'loader', objects: [...loaded, ...generated] };
 }
 
-const generatedObject = (g: GeneratedResource): ManifestObject =>
+const generatedObject = (g: GeneratedResource): KubeObject =>
   ({ apiVersion: 'v1', kind: g.kind, metadata: { name: g.name, ...(g.namespace ? { namespace: g.namespace } : {}) } });
 
 /**

@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import type { KubeObject } from '../kube/object.js';
 import { isObject } from './paths.js';
 import type { LoadedResource } from './types.js';
 
@@ -128,7 +129,7 @@ async function readKustomization(rootDir: string, dir: string): Promise<{ file: 
   const file = path.relative(rootDir, found ?? path.join(dir, 'kustomization.yaml')) || 'kustomization.yaml';
   if (!found) throw new ManifestLoadError(file, 'no kustomization here');
   const [doc] = await loadFile(found, file);
-  const k = doc?.object ?? {};
+  const k: Record<string, any> = doc?.object ?? {};
   for (const f of TRANSFORMING) {
     if (k[f] !== undefined) throw new ManifestLoadError(file, `"${f}" is not supported: the local runtime reads the files as written, so it would differ from the cluster`);
   }
@@ -151,7 +152,8 @@ async function loadFile(filePath: string, name: string): Promise<LoadedResource[
     const object: unknown = doc.toJS();
     if (object === null || object === undefined) continue;
     if (!isObject(object)) throw new ManifestLoadError(name, `document ${out.length} is not a mapping`);
-    out.push({ file: name, index: out.length, object });
+    // Typed as an object from here; validateResource says whether it is a well-formed one.
+    out.push({ file: name, index: out.length, object: object as KubeObject });
   }
   return out;
 }

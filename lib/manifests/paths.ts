@@ -1,8 +1,9 @@
-import type { ManifestObject, ManifestProblem } from './types.js';
+import type { ManifestProblem } from './types.js';
+import type { KubeObject } from '../kube/object.js';
 
 /** `Kind/namespace/name` for messages; tolerant of objects that are not well formed. */
 export function resourceId(obj: unknown): string {
-  const o = (obj ?? {}) as ManifestObject;
+  const o = (obj ?? {}) as KubeObject;
   const kind = typeof o.kind === 'string' ? o.kind : '?';
   const name = typeof o.metadata?.name === 'string' ? o.metadata.name : '?';
   const ns = typeof o.metadata?.namespace === 'string' ? o.metadata.namespace : '';

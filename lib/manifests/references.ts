@@ -1,6 +1,7 @@
 import type { GeneratedResource } from './load.js';
 import { isObject, join, resourceId } from './paths.js';
-import type { LoadedResource, ManifestObject, ManifestProblem } from './types.js';
+import type { LoadedResource, ManifestProblem } from './types.js';
+import type { KubeObject } from '../kube/object.js';
 
 /** A reference found in a manifest: what it points at, and where it was written. */
 export interface Reference {
@@ -38,8 +39,8 @@ export function referencesOf(r: LoadedResource): Reference[] {
       add(join(field, 'serviceAccountName'), 'ServiceAccount', spec.serviceAccountName, 'v1');
     }
     for (const list of ['containers', 'initContainers'] as const) {
-      (Array.isArray(spec[list]) ? spec[list] : []).forEach((c: ManifestObject, i: number) => {
-        (Array.isArray(c?.env) ? c.env : []).forEach((e: ManifestObject, j: number) => {
+      (Array.isArray(spec[list]) ? spec[list] : []).forEach((c: KubeObject, i: number) => {
+        (Array.isArray(c?.env) ? c.env : []).forEach((e: KubeObject, j: number) => {
           const f = `${join(join(join(field, list), i), 'env')}[${j}].valueFrom`;
           if (isObject(e?.valueFrom?.configMapKeyRef)) add(`${f}.configMapKeyRef`, 'ConfigMap', e.valueFrom.configMapKeyRef.name, 'v1');
           if (isObject(e?.valueFrom?.secretKeyRef)) add(`${f}.secretKeyRef`, 'Secret', e.valueFrom.secretKeyRef.name, 'v1');
@@ -72,7 +73,7 @@ export function referencesOf(r: LoadedResource): Reference[] {
       break;
     case 'RoleBinding':
       add('roleRef', String(o.roleRef?.kind), o.roleRef?.name, 'rbac.authorization.k8s.io/v1');
-      (Array.isArray(o.subjects) ? o.subjects : []).forEach((s: ManifestObject, i: number) => {
+      (Array.isArray(o.subjects) ? o.subjects : []).forEach((s: KubeObject, i: number) => {
         if (s?.kind === 'ServiceAccount') add(`subjects[${i}]`, 'ServiceAccount', s.name, 'v1', s.namespace);
       });
       break;

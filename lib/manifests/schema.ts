@@ -1,7 +1,7 @@
 import * as k8s from '@kubernetes/client-node';
 import type { KindInfo } from './models.js';
 import { fromPointer, isObject, join, type At } from './paths.js';
-import type { ManifestObject } from './types.js';
+import type { KubeObject } from '../kube/object.js';
 
 /**
  * Knative `config-features` flags that are on by default (SRV config/core/configmaps/features.yaml):
@@ -12,7 +12,7 @@ export const DEFAULT_FEATURES: readonly string[] = ['kubernetes.podspec-volumes-
 interface AjvLikeError { instancePath: string; message?: string; params?: Record<string, unknown> }
 
 /** Types and required fields, by the @kubernetes-models typed model's own validate(). */
-export function modelProblems(obj: ManifestObject, info: KindInfo, at: At): void {
+export function modelProblems(obj: KubeObject, info: KindInfo, at: At): void {
   try {
     new info.model(obj).validate();
   } catch (err) {
@@ -35,7 +35,7 @@ export function modelProblems(obj: ManifestObject, info: KindInfo, at: At): void
  * object schema that lists `properties` is closed here unless it says `additionalProperties`;
  * preserve-unknown objects without properties (free-form maps) stay open.
  */
-export function unknownFieldProblems(obj: ManifestObject, info: KindInfo, features: ReadonlySet<string>, at: At): void {
+export function unknownFieldProblems(obj: KubeObject, info: KindInfo, features: ReadonlySet<string>, at: At): void {
   if (info.crd) {
     for (const [key, value] of Object.entries(obj)) {
       if (key === 'metadata') walkClientModel(value, 'V1ObjectMeta', 'metadata', at);

@@ -1,6 +1,6 @@
 import { parseGoDuration } from './durations.js';
 import { isObject, join, type At } from './paths.js';
-import type { ManifestObject } from './types.js';
+import type { KubeObject } from '../kube/object.js';
 
 /** The prefix of Knative's autoscaling annotations (SRV pkg/apis/autoscaling/register.go). */
 export const AUTOSCALING_PREFIX = 'autoscaling.knative.dev/';
@@ -26,7 +26,7 @@ const KNOWN = new Set(['class', 'min-scale', 'max-scale', 'initial-scale', 'acti
   'scale-to-zero-pod-retention-period', 'scale-down-delay', 'target-burst-capacity', 'metric-aggregation-algorithm']);
 
 /** Knative Service (serving.knative.dev/v1) webhook rules beyond the schema. */
-export function servingServiceRules(obj: ManifestObject, at: At): void {
+export function servingServiceRules(obj: KubeObject, at: At): void {
   const name = obj.metadata?.name;
   if (typeof name === 'string' && !/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/.test(name)) {
     at('metadata.name', 'must be a DNS-1035 label (lowercase letters, digits, "-", starting with a letter, at most 63 characters)');

@@ -2,6 +2,7 @@
  * Shapes shared by the manifest loader, the validators and their users (the tests, the local
  * runtime's loader and API server).
  */
+import type { KubeObject } from '../kube/object.js';
 
 /** One thing wrong with one manifest, named precisely enough to fix without reading code. */
 export interface ManifestProblem {
@@ -14,16 +15,13 @@ export interface ManifestProblem {
   message: string;
 }
 
-/** A Kubernetes object as parsed from YAML; only validation says it is well formed. */
-export type ManifestObject = Record<string, any>;
-
 /** One YAML document of one file. */
 export interface LoadedResource {
   /** The file, relative to the kustomization root (loadKustomization) or as given (loadFiles). */
   file: string;
   /** The document's position in its file (0-based), counting only non-empty documents. */
   index: number;
-  object: ManifestObject;
+  object: KubeObject;
 }
 
 /** Options of the validators. */

@@ -5,13 +5,14 @@ import { servingServiceRules } from './serving-rules.js';
 import {
   apiServerSourceRules, brokerRules, CESQL_UNSUPPORTED, cesqlFilters, pingSourceRules, sinkBindingRules, triggerRules,
 } from './eventing-rules.js';
-import type { LoadedResource, ManifestObject, ManifestProblem, ValidateOptions } from './types.js';
+import type { LoadedResource, ManifestProblem, ValidateOptions } from './types.js';
+import type { KubeObject } from '../kube/object.js';
 
 export { DEFAULT_FEATURES } from './schema.js';
 export { CESQL_UNSUPPORTED } from './eventing-rules.js';
 
 /** Knative's admission rules per kind, beyond the schema (REFERENCE 1–2). */
-const WEBHOOK_RULES: Record<string, (obj: ManifestObject, at: At) => void> = {
+const WEBHOOK_RULES: Record<string, (obj: KubeObject, at: At) => void> = {
   'serving.knative.dev/v1/Service': servingServiceRules,
   'eventing.knative.dev/v1/Broker': brokerRules,
   'eventing.knative.dev/v1/Trigger': triggerRules,
@@ -39,21 +40,23 @@ export function validateResource(obj: unknown, file: string, options: ValidateOp
   if (typeof name !== 'string' || name === '') at('metadata.name', 'is required');
   else if (name.length > 253 || !NAME.test(name)) at('metadata.name', `"${name}" is not a valid name (lowercase letters, digits, "-" and ".")`);
   if (problems.length) return problems;
+  // The envelope is checked: from here on it is a Kubernetes object.
+  const o = obj as KubeObject;
 
-  const key = kindKey(obj);
+  const key = kindKey(o);
   const info = KINDS.get(key);
   if (!info) {
-    const group = obj.apiVersion.includes('/') ? obj.apiVersion : `core/${obj.apiVersion}`;
-    if (!options.customKinds?.has(`${group}/${obj.kind}`)) {
-      at('kind', `${obj.kind} (${obj.apiVersion}) is not a kind these manifests may use (known: ${[...KINDS.keys()].join(', ')})`);
+    const group = o.apiVersion.includes('/') ? o.apiVersion : `core/${o.apiVersion}`;
+    if (!options.customKinds?.has(`${group}/${o.kind}`)) {
+      at('kind', `${o.kind} (${o.apiVersion}) is not a kind these manifests may use (known: ${[...KINDS.keys()].join(', ')})`);
     }
     return problems;
   }
-  if (!info.namespaced && obj.metadata.namespace !== undefined) at('metadata.namespace', `${obj.kind} is cluster-scoped: no namespace`);
-  modelProblems(obj, info, at);
-  unknownFieldProblems(obj, info, new Set(options.features ?? DEFAULT_FEATURES), at);
-  WEBHOOK_RULES[key]?.(obj, at);
-  if (options.local) problems.push(...localRuntimeProblems(obj, file));
+  if (!info.namespaced && o.metadata.namespace !== undefined) at('metadata.namespace', `${o.kind} is cluster-scoped: no namespace`);
+  modelProblems(o, info, at);
+  unknownFieldProblems(o, info, new Set(options.features ?? DEFAULT_FEATURES), at);
+  WEBHOOK_RULES[key]?.(o, at);
+  if (options.local) problems.push(...localRuntimeProblems(o, file));
   return problems;
 }
 
@@ -64,7 +67,7 @@ export function validateResource(obj: unknown, file: string, options: ValidateOp
 export function localRuntimeProblems(obj: unknown, file: string): ManifestProblem[] {
   const { problems, at } = collector(file, obj);
   if (isObject(obj) && kindKey(obj) === 'eventing.knative.dev/v1/Trigger') {
-    for (const field of cesqlFilters(obj)) at(field, CESQL_UNSUPPORTED);
+    for (const field of cesqlFilters(obj as KubeObject)) at(field, CESQL_UNSUPPORTED);
   }
   return problems;
 }

@@ -3,9 +3,9 @@
  * `kubectl auth can-i` answers from the same RBAC decision the server enforces.
  */
 import type { ResourceDefinition } from './registry.js';
-import type { ApiObject } from './store.js';
 import { authorize, rulesFor, type RbacPolicy, type RequestAttributes } from './rbac.js';
 import { errors } from './status.js';
+import type { KubeObject } from '../../lib/kube/object.js';
 
 interface ResourceAttributes { namespace?: string; verb?: string; group?: string; resource?: string; subresource?: string; name?: string }
 interface NonResourceAttributes { path?: string; verb?: string }
@@ -25,7 +25,7 @@ export function accessReviewResources(policy: () => RbacPolicy): ResourceDefinit
           ? { user, verb: ra.verb ?? '', resourceRequest: true, apiGroup: ra.group ?? '', resource: ra.resource ?? '', subresource: ra.subresource ?? '', name: ra.name ?? '', namespace: ra.namespace ?? '', path: '' }
           : { user, verb: nra!.verb ?? '', resourceRequest: false, apiGroup: '', resource: '', subresource: '', name: '', namespace: '', path: nra!.path ?? '' };
         const d = authorize(policy(), attrs);
-        return { ...body, apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', metadata: { ...body.metadata, name: '' }, status: { allowed: d.allowed, ...(d.reason ? { reason: d.reason } : {}) } } as ApiObject;
+        return { ...body, apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', metadata: { ...body.metadata, name: '' }, status: { allowed: d.allowed, ...(d.reason ? { reason: d.reason } : {}) } } as KubeObject;
       },
     },
     {
@@ -40,7 +40,7 @@ export function accessReviewResources(policy: () => RbacPolicy): ResourceDefinit
             nonResourceRules: rules.filter((r) => r.nonResourceURLs?.length).map((r) => ({ verbs: r.verbs, nonResourceURLs: r.nonResourceURLs })),
             incomplete: false,
           },
-        } as ApiObject;
+        } as KubeObject;
       },
     },
   ];

@@ -4,15 +4,16 @@
  * it on a cluster.
  */
 import type { ResourceDefinition, Verb } from './registry.js';
-import type { ApiObject, ObjectStore } from './store.js';
+import type { ObjectStore } from './store.js';
 import { AGE_COLUMN, NAME_COLUMN, age, type TableColumn, type TablePrinter } from './table.js';
 import { EVENT_FIELDS, EVENT_PRINTER } from './events.js';
+import type { KubeObject } from '../../lib/kube/object.js';
 
 const ALL_VERBS: Verb[] = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'];
 const col = (name: string, description = '', type = 'string'): TableColumn => ({ name, type, format: '', description, priority: 0 });
 const count = (o: unknown) => (o && typeof o === 'object' ? Object.keys(o).length : 0);
 
-function printer(columns: TableColumn[], cells: (o: ApiObject) => unknown[], withAge = true): TablePrinter {
+function printer(columns: TableColumn[], cells: (o: KubeObject) => unknown[], withAge = true): TablePrinter {
   return {
     columns: [NAME_COLUMN, ...columns, ...(withAge ? [AGE_COLUMN] : [])],
     cells: (o, now) => [o.metadata.name, ...cells(o), ...(withAge ? [age(o.metadata.creationTimestamp, now)] : [])],
@@ -26,7 +27,7 @@ const CREATED_AT: TablePrinter = {
 
 interface Kind {
   group: string; version: string; resource: string; kind: string; namespaced: boolean; shortNames?: string[];
-  printer?: TablePrinter; statusSubresource?: boolean; selectableFields?: Record<string, (o: ApiObject) => string>;
+  printer?: TablePrinter; statusSubresource?: boolean; selectableFields?: Record<string, (o: KubeObject) => string>;
 }
 
 const KINDS: Kind[] = [

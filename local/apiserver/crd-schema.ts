@@ -8,7 +8,7 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { run, type CelInput } from '@bufbuild/cel';
 import { ApiError } from './status.js';
-import type { ApiObject } from './store.js';
+import type { KubeObject } from '../../lib/kube/object.js';
 
 export interface Schema {
   type?: string;
@@ -98,13 +98,13 @@ function forAjv(schema: Schema): object {
 }
 
 /** The admission of one CRD version's schema: returns the object to store or throws 422. */
-export function structuralAdmission(kind: string, group: string, schema: Schema): (object: ApiObject, old?: ApiObject) => ApiObject {
+export function structuralAdmission(kind: string, group: string, schema: Schema): (object: KubeObject, old?: KubeObject) => KubeObject {
   const ajv = new Ajv({ allErrors: true, strict: false });
   addFormats.default(ajv);
   const { metadata: _m, ...rest } = schema.properties ?? {};
   const validate: ValidateFunction = ajv.compile(forAjv({ ...schema, properties: rest }));
   return (object, old) => {
-    const shaped = withDefaults(prune(object, schema, true), schema) as ApiObject;
+    const shaped = withDefaults(prune(object, schema, true), schema) as KubeObject;
     const causes: Cause[] = [];
     if (!validate(shaped)) {
       for (const e of validate.errors ?? []) {

@@ -6,9 +6,10 @@
  */
 import { JSONPath } from 'jsonpath-plus';
 import type { ResourceDefinition, ResourceRegistry } from './registry.js';
-import { timestamp, type ApiObject, type ObjectStore } from './store.js';
+import { timestamp, type ObjectStore } from './store.js';
 import { AGE_COLUMN, NAME_COLUMN, age, type TableColumn, type TablePrinter } from './table.js';
 import { structuralAdmission, type Schema } from './crd-schema.js';
+import type { KubeObject } from '../../lib/kube/object.js';
 
 interface PrinterColumn { name: string; type: string; jsonPath: string; description?: string; priority?: number; format?: string }
 interface CrdVersion {
@@ -55,7 +56,7 @@ export function toJsonPath(path: string): string {
 }
 
 /** The first value a column's path finds in the object, or null (kubectl prints `<none>`). */
-function columnValue(object: ApiObject, path: string): unknown {
+function columnValue(object: KubeObject, path: string): unknown {
   const found = JSONPath({ path, json: object, wrap: true }) as unknown[];
   return found.length ? found[0] : null;
 }
@@ -81,13 +82,13 @@ export function crdPrinter(columns: readonly PrinterColumn[] | undefined): Table
 }
 
 /** The storage version of a CRD (the one served and stored), or the first served one. */
-export function storageVersion(crd: ApiObject): CrdVersion | undefined {
+export function storageVersion(crd: KubeObject): CrdVersion | undefined {
   const spec = crd.spec as CrdSpec;
   return spec.versions.find((v) => v.storage && v.served !== false) ?? spec.versions.find((v) => v.served !== false);
 }
 
 /** The resource a CRD defines, on the given store. */
-export function crdResource(crd: ApiObject, store: ObjectStore): ResourceDefinition {
+export function crdResource(crd: KubeObject, store: ObjectStore): ResourceDefinition {
   const spec = crd.spec as CrdSpec;
   const version = storageVersion(crd)!;
   const schema = version.schema?.openAPIV3Schema;

@@ -4,9 +4,10 @@
  * most `limit` kept (the oldest go first, as the API server's TTL would take them).
  */
 import { randomBytes } from 'node:crypto';
-import type { ApiObject, ObjectStore } from './store.js';
+import type { ObjectStore } from './store.js';
 import { timestamp } from './store.js';
 import { age, NAME_COLUMN, type TablePrinter } from './table.js';
+import type { KubeObject } from '../../lib/kube/object.js';
 
 export interface ObjectReference { apiVersion: string; kind: string; namespace: string; name: string; uid?: string }
 
@@ -31,7 +32,7 @@ export const EVENT_PRINTER: TablePrinter = {
 };
 
 /** The field selectors kubectl describe uses to find an object's events. */
-export const EVENT_FIELDS: Record<string, (o: ApiObject) => string> = {
+export const EVENT_FIELDS: Record<string, (o: KubeObject) => string> = {
   'involvedObject.kind': (o) => (o.involvedObject as ObjectReference).kind,
   'involvedObject.namespace': (o) => (o.involvedObject as ObjectReference).namespace,
   'involvedObject.name': (o) => (o.involvedObject as ObjectReference).name,

@@ -2,7 +2,7 @@
 export { LocalApiServer, type LocalApiServerOptions, type WriteKubeconfigsOptions } from './server.js';
 export type { KubeconfigPaths } from './kubeconfig.js';
 export type { ResourceDefinition, Resource, Verb, WriteRequest } from './registry.js';
-export { ObjectStore, timestamp, type ApiObject, type Change } from './store.js';
+export { ObjectStore, timestamp, type Change } from './store.js';
 export { ApiError, errors } from './status.js';
 export { podObject } from './pods.js';
 export { authorize, buildPolicy, type RbacPolicy, type RequestAttributes, type UserInfo } from './rbac.js';

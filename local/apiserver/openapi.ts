@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { Resource, ResourceRegistry } from './registry.js';
 import { storageVersion } from './crd.js';
-import type { ApiObject } from './store.js';
+import type { KubeObject } from '../../lib/kube/object.js';
 
 const gvPath = (group: string, version: string) => (group ? `apis/${group}/${version}` : `api/${version}`);
 
@@ -35,7 +35,7 @@ function resourcePaths(r: Resource): Record<string, unknown> {
 }
 
 /** The schema of a kind: a CRD's own, else an open object. */
-function resourceSchema(r: Resource, crds: readonly ApiObject[]): Record<string, unknown> {
+function resourceSchema(r: Resource, crds: readonly KubeObject[]): Record<string, unknown> {
   const crd = r.crd ? crds.find((c) => c.metadata.name === r.crd) : undefined;
   const own = crd ? (storageVersion(crd) as { schema?: { openAPIV3Schema?: Record<string, unknown> } } | undefined)?.schema?.openAPIV3Schema : undefined;
   return {
@@ -45,7 +45,7 @@ function resourceSchema(r: Resource, crds: readonly ApiObject[]): Record<string,
 }
 
 /** The document of one group-version, or undefined when nothing is served there. */
-export function openApiDocument(registry: ResourceRegistry, crds: readonly ApiObject[], group: string, version: string): Record<string, unknown> | undefined {
+export function openApiDocument(registry: ResourceRegistry, crds: readonly KubeObject[], group: string, version: string): Record<string, unknown> | undefined {
   const resources = registry.all().filter((r) => r.group === group && r.version === version && r.store);
   if (!resources.length) return undefined;
   const paths: Record<string, unknown> = {};
@@ -58,7 +58,7 @@ export function openApiDocument(registry: ResourceRegistry, crds: readonly ApiOb
 }
 
 /** The root: where each group-version's document is, with a hash that changes with it. */
-export function openApiRoot(registry: ResourceRegistry, crds: readonly ApiObject[]): Record<string, unknown> {
+export function openApiRoot(registry: ResourceRegistry, crds: readonly KubeObject[]): Record<string, unknown> {
   const paths: Record<string, unknown> = {};
   const gvs = new Set(registry.all().filter((r) => r.store).map((r) => `${r.group}|${r.version}`));
   for (const gv of gvs) {

@@ -7,7 +7,7 @@
  */
 import fastJsonPatch from 'fast-json-patch';
 import { ApiError, errors } from './status.js';
-import type { ApiObject } from './store.js';
+import type { KubeObject } from '../../lib/kube/object.js';
 
 const { applyPatch } = fastJsonPatch;
 
@@ -38,20 +38,20 @@ function strategicToMerge(patch: unknown): unknown {
 export const PATCH_TYPES = ['application/merge-patch+json', 'application/json-patch+json', 'application/strategic-merge-patch+json'];
 
 /** The object after a patch of the given content type, or a 4xx naming what is wrong. */
-export function patched(type: string, old: ApiObject, body: unknown, builtin: boolean): ApiObject {
+export function patched(type: string, old: KubeObject, body: unknown, builtin: boolean): KubeObject {
   switch (type) {
     case 'application/merge-patch+json':
       if (typeof body !== 'object' || body === null || Array.isArray(body)) throw errors.badRequest('a merge patch must be a JSON object');
-      return mergePatch(old, body) as ApiObject;
+      return mergePatch(old, body) as KubeObject;
     case 'application/strategic-merge-patch+json':
       if (!builtin) throw new ApiError(415, 'UnsupportedMediaType', 'strategic merge patch is not supported for custom resources: use a merge patch (--type=merge) or a JSON patch');
       if (typeof body !== 'object' || body === null || Array.isArray(body)) throw errors.badRequest('a strategic merge patch must be a JSON object');
-      if ((body as { $patch?: unknown }).$patch === 'replace') return strategicToMerge(body) as ApiObject;
-      return mergePatch(old, strategicToMerge(body)) as ApiObject;
+      if ((body as { $patch?: unknown }).$patch === 'replace') return strategicToMerge(body) as KubeObject;
+      return mergePatch(old, strategicToMerge(body)) as KubeObject;
     case 'application/json-patch+json': {
       if (!Array.isArray(body)) throw errors.badRequest('a JSON patch must be a JSON array of operations');
       try {
-        return applyPatch(structuredClone(old), body, true, false).newDocument as ApiObject;
+        return applyPatch(structuredClone(old), body, true, false).newDocument as KubeObject;
       } catch (e) {
         const err = e as { name?: string; message?: string; index?: number };
         throw new ApiError(422, 'Invalid', `the JSON patch could not be applied: operation ${err.index ?? '?'}: ${(err.message ?? String(e)).split('\n')[0]} (${err.name})`);

@@ -5,14 +5,14 @@
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { ApiObject } from './store.js';
 import type { ResourceRegistry } from './registry.js';
+import type { KubeObject } from '../../lib/kube/object.js';
 
 const FORMAT = 1;
 
 /** Every stored object worth keeping, CRDs first so that loading serves their kinds first. */
-export function snapshot(registry: ResourceRegistry): ApiObject[] {
-  const out: ApiObject[] = [];
+export function snapshot(registry: ResourceRegistry): KubeObject[] {
+  const out: KubeObject[] = [];
   for (const r of registry.all()) {
     if (!r.store || r.resource === 'pods') continue;
     for (const o of r.store.list().items) {
@@ -23,7 +23,7 @@ export function snapshot(registry: ResourceRegistry): ApiObject[] {
   return out.sort((a, b) => Number(b.kind === 'CustomResourceDefinition') - Number(a.kind === 'CustomResourceDefinition'));
 }
 
-export async function readObjects(file: string): Promise<ApiObject[]> {
+export async function readObjects(file: string): Promise<KubeObject[]> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -31,12 +31,12 @@ export async function readObjects(file: string): Promise<ApiObject[]> {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw e;
   }
-  const doc = JSON.parse(text) as { format?: number; objects?: ApiObject[] };
+  const doc = JSON.parse(text) as { format?: number; objects?: KubeObject[] };
   if (doc.format !== FORMAT || !Array.isArray(doc.objects)) throw new Error(`${file}: not an object store this version reads (start with --reset to begin anew)`);
   return doc.objects;
 }
 
-export async function writeObjects(file: string, objects: readonly ApiObject[]): Promise<void> {
+export async function writeObjects(file: string, objects: readonly KubeObject[]): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
   const tmp = `${file}.${process.pid}.tmp`;
   await writeFile(tmp, JSON.stringify({ format: FORMAT, objects }), { mode: 0o600 });

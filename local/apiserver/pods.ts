@@ -5,9 +5,10 @@
  */
 import type { PodRecord } from '../types.js';
 import type { ResourceDefinition } from './registry.js';
-import type { ObjectStore, ApiObject } from './store.js';
+import type { ObjectStore } from './store.js';
 import type { PodLogs } from './pod-logs.js';
 import { AGE_COLUMN, NAME_COLUMN, age, type TablePrinter } from './table.js';
+import type { KubeObject } from '../../lib/kube/object.js';
 
 /** The container Knative runs the user's code in. */
 export const USER_CONTAINER = 'user-container';
@@ -19,7 +20,7 @@ export interface PodIdentity { uid: string; deletionTimestamp?: string }
  * A v1 Pod for a runtime pod. `uid` stays the same across updates of one pod; the deletion
  * timestamp is stamped once, when the pod starts terminating, as the API server does on delete.
  */
-export function podObject(p: PodRecord, id: PodIdentity): ApiObject {
+export function podObject(p: PodRecord, id: PodIdentity): KubeObject {
   const started = p.startedAt.toISOString();
   const running = p.phase === 'Running';
   const condition = (type: string, ok: boolean) => ({ type, status: ok ? 'True' : 'False', lastProbeTime: null, lastTransitionTime: started });
@@ -78,7 +79,7 @@ export function podObject(p: PodRecord, id: PodIdentity): ApiObject {
 const col = (name: string, description: string, priority = 0) => ({ name, type: 'string', format: '', description, priority });
 
 /** The STATUS cell as kubectl's pod printer derives it: the waiting/terminated reason, or Terminating. */
-function podStatus(o: ApiObject): string {
+function podStatus(o: KubeObject): string {
   const status = (o.status ?? {}) as { phase?: string; reason?: string; containerStatuses?: { state?: { waiting?: { reason?: string }; terminated?: { reason?: string } } }[] };
   let reason = status.reason ?? status.phase ?? 'Unknown';
   for (const c of status.containerStatuses ?? []) {
@@ -114,7 +115,7 @@ export const POD_PRINTER: TablePrinter = {
   },
 };
 
-const get = (o: ApiObject, path: string[]): string => {
+const get = (o: KubeObject, path: string[]): string => {
   let v: unknown = o;
   for (const k of path) v = (v as Record<string, unknown> | undefined)?.[k];
   return typeof v === 'string' ? v : '';

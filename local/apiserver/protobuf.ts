@@ -5,7 +5,7 @@
  * (k8s.io/api generated.proto); any other kind is 415, and answers are always JSON.
  */
 import { errors } from './status.js';
-import type { ApiObject } from './store.js';
+import type { KubeObject } from '../../lib/kube/object.js';
 
 /** Field number → name, and a nested schema for message fields (strings otherwise). */
 type Schema = { [field: number]: [string, Schema?] };
@@ -58,7 +58,7 @@ function decode(buf: Buffer, schema: Schema): Record<string, unknown> {
 }
 
 /** A `k8s\0`-framed protobuf body as the JSON object it stands for; 415 for kinds not known here. */
-export function decodeProtobufObject(body: Buffer): ApiObject {
+export function decodeProtobufObject(body: Buffer): KubeObject {
   if (!body.subarray(0, 4).equals(MAGIC)) throw errors.badRequest('protobuf body without the k8s magic prefix');
   const env = decode(body.subarray(4), UNKNOWN) as { typeMeta?: { apiVersion?: string; kind?: string }; raw?: Buffer };
   const apiVersion = env.typeMeta?.apiVersion ?? '';

@@ -4,7 +4,7 @@
  * resource (with subresource), resource name and namespace. Pure: build a policy from the
  * manifests' objects once, then ask `authorize` per request.
  */
-import type { KubeObject } from '../types.js';
+import type { KubeObject } from '../../lib/kube/object.js';
 
 /** Who is asking, as the authenticator found them. */
 export interface UserInfo { name: string; groups: readonly string[] }

@@ -3,15 +3,16 @@
  * its printer and its selectable fields. Discovery, routing and authorization all read this one
  * registry, so adding a resource (Knative Services, a CRD's objects) is one `add` call.
  */
-import { ObjectStore, type ApiObject } from './store.js';
+import { ObjectStore } from './store.js';
 import { DEFAULT_PRINTER, type TablePrinter } from './table.js';
 import type { PodLogs } from './pod-logs.js';
+import type { KubeObject } from '../../lib/kube/object.js';
 
 /** The verbs of a resource, as discovery lists them and RBAC grants them. */
 export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection';
 
 /** What happens to an object on a write, for admission to check or change. */
-export interface WriteRequest { operation: 'CREATE' | 'UPDATE' | 'DELETE'; object?: ApiObject; oldObject?: ApiObject; namespace: string; user: string }
+export interface WriteRequest { operation: 'CREATE' | 'UPDATE' | 'DELETE'; object?: KubeObject; oldObject?: KubeObject; namespace: string; user: string }
 
 /** One served resource (an APIResource in discovery). */
 export interface ResourceDefinition {
@@ -29,20 +30,20 @@ export interface ResourceDefinition {
   /** Where the objects live; absent for virtual resources answered by `create` alone (reviews). */
   store?: ObjectStore;
   /** Field selectors beyond `metadata.name` and `metadata.namespace`: key → the object's value. */
-  selectableFields?: Record<string, (o: ApiObject) => string>;
+  selectableFields?: Record<string, (o: KubeObject) => string>;
   printer?: TablePrinter;
   /**
    * The schema's part of admission, for custom resources: prune, default, validate (throws a 422).
    * Runs on every write, the runtime's own included.
    */
-  shape?: (object: ApiObject, old?: ApiObject) => ApiObject;
+  shape?: (object: KubeObject, old?: KubeObject) => KubeObject;
   /** Output kept per object for a `log` subresource (pods). */
   logs?: PodLogs;
   /**
    * A delete that its owner carries out instead of the store (a pod: its process is stopped and
    * the object goes when it has exited); returns the object as it is now, or undefined if absent.
    */
-  remove?: (namespace: string | undefined, name: string) => ApiObject | undefined;
+  remove?: (namespace: string | undefined, name: string) => KubeObject | undefined;
   /** The CustomResourceDefinition serving it, for a custom resource. */
   crd?: string;
   /** Has a `status` subresource: the main resource keeps `.status` as stored, `/status` changes only it. */
@@ -51,9 +52,9 @@ export interface ResourceDefinition {
    * Admission for writes: may change the object (defaulting) and throws an ApiError to refuse it
    * (validation), as mutating and validating webhooks do.
    */
-  admit?: (req: WriteRequest) => ApiObject | void | Promise<ApiObject | void>;
+  admit?: (req: WriteRequest) => KubeObject | void | Promise<KubeObject | void>;
   /** Answers a create without storing (e.g. SelfSubjectAccessReview). */
-  create?: (body: ApiObject, ctx: { user: { name: string; groups: readonly string[] }; namespace: string }) => ApiObject | Promise<ApiObject>;
+  create?: (body: KubeObject, ctx: { user: { name: string; groups: readonly string[] }; namespace: string }) => KubeObject | Promise<KubeObject>;
 }
 
 /** A resource as the server uses it: the definition plus what is derived from it. */
@@ -65,7 +66,7 @@ export interface Resource extends ResourceDefinition {
 }
 
 /** Every selectable field of an object of this resource. */
-export function fieldsOf(r: Resource, o: ApiObject): Record<string, string> {
+export function fieldsOf(r: Resource, o: KubeObject): Record<string, string> {
   const out: Record<string, string> = { 'metadata.name': o.metadata.name, 'metadata.namespace': o.metadata.namespace ?? '' };
   for (const [k, get] of Object.entries(r.selectableFields ?? {})) out[k] = get(o);
   return out;

@@ -11,13 +11,14 @@ import type { UserInfo } from './rbac.js';
 import { fieldsOf, type Resource, type Verb, type WriteRequest } from './registry.js';
 import { checkFieldKeys, matchFields, matchLabels, parseFieldSelector, parseLabelSelector } from './selectors.js';
 import { ApiError, errors } from './status.js';
-import { timestamp, type ApiObject } from './store.js';
+import { timestamp } from './store.js';
 import { partialMetadata, toTable, type IncludeObject } from './table.js';
 import type { Output } from './negotiate.js';
 import { decodeProtobufObject } from './protobuf.js';
 import { serveWatch, type WatchSet } from './watch.js';
 import { serveLog } from './log-subresource.js';
 import { PATCH_TYPES, patched } from './patch.js';
+import type { KubeObject } from '../../lib/kube/object.js';
 
 /** Everything a handler needs about one request. */
 export interface RestRequest {
@@ -35,11 +36,11 @@ export interface RestRequest {
   /** Unread bytes after which a slow watcher is dropped. */
   watchBufferBytes?: number;
   /** Admission for every resource after its own (validating webhooks); throws an ApiError to refuse. */
-  webhook?: (req: WriteRequest) => ApiObject | void | Promise<ApiObject | void>;
+  webhook?: (req: WriteRequest) => KubeObject | void | Promise<KubeObject | void>;
 }
 
 /** The resource's own admission, then the server's webhook: the object as it will be stored. */
-async function admit(r: RestRequest, req: WriteRequest): Promise<ApiObject | undefined> {
+async function admit(r: RestRequest, req: WriteRequest): Promise<KubeObject | undefined> {
   const shaped = req.object && r.resource.shape ? { ...req, object: r.resource.shape(req.object, req.oldObject) } : req;
   const own = (await r.resource.admit?.(shaped)) ?? shaped.object;
   if (req.operation === 'DELETE' || !own) return own;
@@ -57,7 +58,7 @@ export function sendJson(res: ServerResponse, code: number, body: unknown): void
 }
 
 /** Reads a JSON object body (a 400 names what is wrong with it); `array` lets a JSON patch through. */
-async function readBody(req: IncomingMessage, opts: { array?: boolean } = {}): Promise<ApiObject> {
+async function readBody(req: IncomingMessage, opts: { array?: boolean } = {}): Promise<KubeObject> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of req as AsyncIterable<Buffer>) {
@@ -75,11 +76,11 @@ async function readBody(req: IncomingMessage, opts: { array?: boolean } = {}): P
     throw errors.badRequest(`the body of the request is not valid JSON: ${(e as Error).message}`);
   }
   if (typeof body !== 'object' || body === null || (Array.isArray(body) && !opts.array)) throw errors.badRequest('the body of the request must be a JSON object');
-  return body as ApiObject;
+  return body as KubeObject;
 }
 
 /** The predicate of a list or watch: namespace, label selector, field selector (400 if malformed). */
-function selection(r: RestRequest): (o: ApiObject) => boolean {
+function selection(r: RestRequest): (o: KubeObject) => boolean {
   const labels = parseLabelSelector(r.url.searchParams.get('labelSelector') ?? '');
   const fields = parseFieldSelector(r.url.searchParams.get('fieldSelector') ?? '');
   checkFieldKeys(fields, r.resource.fieldKeys);
@@ -95,7 +96,7 @@ const includeObject = (url: URL): IncludeObject => {
 };
 
 /** One object in the negotiated shape. */
-function encodeOne(r: RestRequest, o: ApiObject, opts: { watch?: boolean } = {}): unknown {
+function encodeOne(r: RestRequest, o: KubeObject, opts: { watch?: boolean } = {}): unknown {
   switch (r.output.as) {
     case 'json': return o;
     case 'PartialObjectMetadata': return { ...partialMetadata(o), apiVersion: r.output.apiVersion };
@@ -104,7 +105,7 @@ function encodeOne(r: RestRequest, o: ApiObject, opts: { watch?: boolean } = {})
 }
 
 /** A list in the negotiated shape, at the snapshot's resourceVersion. */
-function encodeList(r: RestRequest, items: ApiObject[], resourceVersion: number): unknown {
+function encodeList(r: RestRequest, items: KubeObject[], resourceVersion: number): unknown {
   const rv = String(resourceVersion);
   switch (r.output.as) {
     case 'json': return { kind: `${r.resource.kind}List`, apiVersion: r.resource.apiVersion, metadata: { resourceVersion: rv }, items };
@@ -172,12 +173,12 @@ export async function serveResource(r: RestRequest): Promise<void> {
       if (resource.namespaced && !info.namespace) throw errors.noRoute();
       const body = await readBody(r.req);
       checkKind(r, body);
-      const meta = body.metadata ?? ({} as ApiObject['metadata']);
+      const meta = body.metadata ?? ({} as KubeObject['metadata']);
       if (!meta.name && typeof meta.generateName === 'string') meta.name = `${meta.generateName}${randomBytes(4).toString('hex').slice(0, 5)}`;
       if (!meta.name) throw invalid(resource, '', 'metadata.name', 'name or generateName is required');
       if (meta.namespace && ns && meta.namespace !== ns) throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
       if (store.get(ns, meta.name)) throw errors.alreadyExists(resource.group, resource.resource, meta.name);
-      const obj: ApiObject = { ...body, metadata: { ...meta, namespace: ns, uid: randomUUID(), creationTimestamp: timestamp(r.now()), resourceVersion: undefined, generation: 1 } };
+      const obj: KubeObject = { ...body, metadata: { ...meta, namespace: ns, uid: randomUUID(), creationTimestamp: timestamp(r.now()), resourceVersion: undefined, generation: 1 } };
       if (!resource.namespaced) delete obj.metadata.namespace;
       // With a status subresource, status is the controllers' to write, not the creator's.
       if (resource.statusSubresource) delete obj.status;
@@ -219,7 +220,7 @@ export async function serveResource(r: RestRequest): Promise<void> {
     }
     case 'deletecollection': {
       const matches = selection(r);
-      const gone: ApiObject[] = [];
+      const gone: KubeObject[] = [];
       for (const o of store.list(ns).items.filter(matches)) {
         await admit(r, { operation: 'DELETE', oldObject: o, namespace: info.namespace, user: r.user.name });
         const d = store.delete(o.metadata.namespace, o.metadata.name);
@@ -234,13 +235,13 @@ const conflict = (resource: Resource, name: string) =>
   errors.conflict(resource.group, resource.resource, name, 'the object has been modified; please apply your changes to the latest version and try again');
 
 /** Everything but metadata and status: what a change of bumps `metadata.generation`. */
-function specOf(o: ApiObject): unknown {
+function specOf(o: KubeObject): unknown {
   const { metadata: _m, status: _s, ...rest } = o;
   return rest;
 }
 
 /** The generation `next` gets after `old`: one more when anything but metadata and status changed. */
-export function nextGeneration(old: ApiObject, next: ApiObject): number {
+export function nextGeneration(old: KubeObject, next: KubeObject): number {
   const generation = Number(old.metadata.generation ?? 1);
   return isDeepStrictEqual(specOf(old), specOf(next)) ? generation : generation + 1;
 }
@@ -249,8 +250,8 @@ export function nextGeneration(old: ApiObject, next: ApiObject): number {
  * A write to the main resource: identity and creation stay the server's; with a status
  * subresource the stored status stays; a changed spec bumps the generation.
  */
-function mainOnly(resource: Resource, old: ApiObject, next: ApiObject): ApiObject {
-  const out: ApiObject = { ...next, metadata: { ...next.metadata, namespace: old.metadata.namespace, uid: old.metadata.uid, creationTimestamp: old.metadata.creationTimestamp } };
+function mainOnly(resource: Resource, old: KubeObject, next: KubeObject): KubeObject {
+  const out: KubeObject = { ...next, metadata: { ...next.metadata, namespace: old.metadata.namespace, uid: old.metadata.uid, creationTimestamp: old.metadata.creationTimestamp } };
   if (!resource.namespaced) delete out.metadata.namespace;
   if (resource.statusSubresource) {
     if (old.status === undefined) delete out.status;
@@ -261,8 +262,8 @@ function mainOnly(resource: Resource, old: ApiObject, next: ApiObject): ApiObjec
 }
 
 /** A write to `/status`: only the status changes. */
-function statusOnly(old: ApiObject, next: ApiObject): ApiObject {
-  const out: ApiObject = { ...old };
+function statusOnly(old: KubeObject, next: KubeObject): KubeObject {
+  const out: KubeObject = { ...old };
   if (next.status === undefined) delete out.status;
   else out.status = next.status;
   return out;
@@ -275,7 +276,7 @@ function invalid(resource: Resource, name: string, field: string, why: string): 
 }
 
 /** A body must be of the resource's kind and apiVersion. */
-function checkKind(r: RestRequest, body: ApiObject): void {
+function checkKind(r: RestRequest, body: KubeObject): void {
   if (body.kind !== r.resource.kind || body.apiVersion !== r.resource.apiVersion) {
     throw errors.badRequest(`the API version in the data (${body.apiVersion}) and kind (${body.kind}) do not match the resource ${r.resource.apiVersion}, Kind=${r.resource.kind}`);
   }

@@ -9,7 +9,7 @@ import { selfSignedCertificate } from './certificate.js';
 import { listenDual, type DualListener } from './listener.js';
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from '../../lib/log.js';
-import type { KubeObject, PodEvent, PodRecord } from '../types.js';
+import type { PodEvent, PodRecord } from '../types.js';
 import { accessReviewResources } from './access-review.js';
 import { builtinResources } from './builtin.js';
 import { serveCustomResources } from './crd.js';
@@ -28,8 +28,9 @@ import { requestInfo, type RequestInfo } from './request-info.js';
 import { nextGeneration, sendJson, serveResource } from './rest.js';
 import { mergePatch } from './patch.js';
 import { ApiError, errors } from './status.js';
-import { ObjectStore, ResourceVersionCounter, timestamp, type ApiObject } from './store.js';
+import { ObjectStore, ResourceVersionCounter, timestamp } from './store.js';
 import { WatchSet } from './watch.js';
+import type { KubeObject } from '../../lib/kube/object.js';
 
 /** The identity of a request without credentials; only public paths let it through. */
 const ANONYMOUS: UserInfo = { name: 'system:anonymous', groups: ['system:unauthenticated'] };
@@ -46,9 +47,9 @@ export interface LocalApiServerOptions {
   /** Unread bytes after which a slow watcher is dropped (default 8 MiB). */
   watchBufferBytes?: number;
   /** Mutating admission: fills in defaults, on every write and on the runtime's own applies. */
-  defaulter?: <T extends ApiObject | KubeObject>(object: T) => T;
+  defaulter?: <T extends KubeObject | KubeObject>(object: T) => T;
   /** Validating admission for writes to every resource (the runtime passes Knative's webhook rules). */
-  webhook?: (req: WriteRequest) => ApiObject | void | Promise<ApiObject | void>;
+  webhook?: (req: WriteRequest) => KubeObject | void | Promise<KubeObject | void>;
 }
 
 /** The ServiceAccounts to write kubeconfigs for, and where. */
@@ -87,7 +88,7 @@ export class LocalApiServer {
   private certPem?: string;
   private readonly historySize: number;
   private readonly watchBufferBytes?: number;
-  private readonly defaulter: <T extends ApiObject | KubeObject>(object: T) => T;
+  private readonly defaulter: <T extends KubeObject | KubeObject>(object: T) => T;
   private readonly webhook?: LocalApiServerOptions['webhook'];
 
   constructor(opts: LocalApiServerOptions = {}) {
@@ -135,7 +136,7 @@ export class LocalApiServer {
     const ns = resource.namespaced ? object.metadata.namespace ?? 'default' : undefined;
     if (resource.store.get(ns, object.metadata.name)) throw errors.alreadyExists(resource.group, resource.resource, object.metadata.name);
     const { status: _status, ...rest } = object as KubeObject & { status?: unknown };
-    const stored = { ...(resource.statusSubresource ? rest : object) } as ApiObject;
+    const stored = { ...(resource.statusSubresource ? rest : object) } as KubeObject;
     resource.store.put({ ...(resource.shape ? resource.shape(stored) : stored), metadata: { ...object.metadata, namespace: ns, uid: randomUUID(), creationTimestamp: timestamp(this.now()), generation: 1 } });
     return true;
   }
@@ -144,7 +145,7 @@ export class LocalApiServer {
    * An object kept from an earlier run, back with its identity (uid, creationTimestamp,
    * generation); its status is the controllers' to write again.
    */
-  restore(object: ApiObject): boolean {
+  restore(object: KubeObject): boolean {
     const resource = this.registry.forKind(object.apiVersion, object.kind);
     if (!resource?.store) return false;
     const { status: _status, ...rest } = object;
@@ -164,7 +165,7 @@ export class LocalApiServer {
     const ns = resource.namespaced ? object.metadata.namespace ?? 'default' : undefined;
     const live = resource.store.get(ns, object.metadata.name);
     if (!live) return this.create(object);
-    const patchedLive = mergePatch(live, { ...object, metadata: { ...object.metadata, namespace: ns } }) as ApiObject;
+    const patchedLive = mergePatch(live, { ...object, metadata: { ...object.metadata, namespace: ns } }) as KubeObject;
     const merged = resource.shape ? resource.shape(patchedLive, live) : patchedLive;
     if (isDeepStrictEqual(merged, live)) return true;
     const generation = nextGeneration(live, merged);

@@ -4,24 +4,7 @@
  * from a resourceVersion it was given, or learn with 410 Expired that it must list again.
  */
 import { errors } from './status.js';
-
-/** A stored object: any Kubernetes object; only the metadata the store needs is typed. */
-export interface ApiObject {
-  apiVersion: string;
-  kind: string;
-  metadata: {
-    name: string;
-    namespace?: string;
-    uid?: string;
-    resourceVersion?: string;
-    creationTimestamp?: string;
-    deletionTimestamp?: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-    [k: string]: unknown;
-  };
-  [k: string]: unknown;
-}
+import type { KubeObject } from '../../lib/kube/object.js';
 
 /** metav1.Time as it serializes: RFC 3339 in whole seconds. */
 export const timestamp = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -33,7 +16,7 @@ export type ChangeType = 'ADDED' | 'MODIFIED' | 'DELETED';
  * with a selector can turn a change that moves an object in or out of its selection into ADDED or
  * DELETED, as Kubernetes' watch cache does.
  */
-export interface Change { type: ChangeType; object: ApiObject; previous?: ApiObject; rv: number }
+export interface Change { type: ChangeType; object: KubeObject; previous?: KubeObject; rv: number }
 
 /** The resourceVersion counter one server's stores share. */
 export class ResourceVersionCounter {
@@ -50,7 +33,7 @@ const copy = <T>(o: T): T => structuredClone(o);
 
 /** The objects of one resource plus their recent history; single-threaded, so no locks. */
 export class ObjectStore {
-  private readonly objects = new Map<string, ApiObject>();
+  private readonly objects = new Map<string, KubeObject>();
   private readonly history: Change[] = [];
   /** Highest resourceVersion dropped from history: a watch must start at or after it. */
   private floor = 0;
@@ -58,13 +41,13 @@ export class ObjectStore {
 
   constructor(readonly counter: ResourceVersionCounter, readonly historySize = 1000) {}
 
-  get(namespace: string | undefined, name: string): ApiObject | undefined {
+  get(namespace: string | undefined, name: string): KubeObject | undefined {
     const o = this.objects.get(keyOf(namespace, name));
     return o && copy(o);
   }
 
   /** All objects (of one namespace if given), in name order, with the resourceVersion of the snapshot. */
-  list(namespace?: string): { items: ApiObject[]; resourceVersion: number } {
+  list(namespace?: string): { items: KubeObject[]; resourceVersion: number } {
     const items = [...this.objects.values()]
       .filter((o) => namespace === undefined || o.metadata.namespace === namespace)
       .sort((a, b) => keyOf(a.metadata.namespace, a.metadata.name).localeCompare(keyOf(b.metadata.namespace, b.metadata.name)))
@@ -73,7 +56,7 @@ export class ObjectStore {
   }
 
   /** Creates or replaces an object; stamps a new resourceVersion and returns the stored copy. */
-  put(object: ApiObject): ApiObject {
+  put(object: KubeObject): KubeObject {
     const key = keyOf(object.metadata.namespace, object.metadata.name);
     const previous = this.objects.get(key);
     const rv = this.counter.next();
@@ -85,7 +68,7 @@ export class ObjectStore {
   }
 
   /** Removes an object; the DELETED event carries its last state at the deletion's resourceVersion. */
-  delete(namespace: string | undefined, name: string): ApiObject | undefined {
+  delete(namespace: string | undefined, name: string): KubeObject | undefined {
     const key = keyOf(namespace, name);
     const previous = this.objects.get(key);
     if (!previous) return undefined;

@@ -2,7 +2,7 @@
  * Server-side printing: `meta.k8s.io/v1 Table`, what kubectl asks for (`Accept: …;as=Table`) so
  * `kubectl get` prints the resource's own columns, and Kubernetes' short human ages ("5m", "2d3h").
  */
-import type { ApiObject } from './store.js';
+import type { KubeObject } from '../../lib/kube/object.js';
 
 /** A column of a Table (metav1.TableColumnDefinition). */
 export interface TableColumn { name: string; type: string; format: string; description: string; priority: number }
@@ -10,7 +10,7 @@ export interface TableColumn { name: string; type: string; format: string; descr
 /** How one resource prints: its columns, and one row of cells per object. */
 export interface TablePrinter {
   columns: TableColumn[];
-  cells(object: ApiObject, now: Date): unknown[];
+  cells(object: KubeObject, now: Date): unknown[];
 }
 
 /** What a row carries besides its cells: nothing, the object's metadata, or the object itself. */
@@ -53,12 +53,12 @@ export function age(timestamp: string | undefined, now: Date): string {
 }
 
 /** The object's metadata only (meta.k8s.io/v1 PartialObjectMetadata). */
-export function partialMetadata(o: ApiObject): Record<string, unknown> {
+export function partialMetadata(o: KubeObject): Record<string, unknown> {
   return { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata };
 }
 
 /** Builds a Table of the objects; `resourceVersion` is the list's (omitted in watch events). */
-export function toTable(printer: TablePrinter, objects: readonly ApiObject[], opts: {
+export function toTable(printer: TablePrinter, objects: readonly KubeObject[], opts: {
   apiVersion: string; now: Date; include: IncludeObject; resourceVersion?: string; noHeaders?: boolean;
 }): Record<string, unknown> {
   return {

@@ -4,8 +4,9 @@
  * selectors the way Kubernetes' watch cache filters them, until `timeoutSeconds` or the server closes.
  */
 import type { ServerResponse } from 'node:http';
-import type { ApiObject, Change, ObjectStore } from './store.js';
+import type { Change, ObjectStore } from './store.js';
 import { ApiError } from './status.js';
+import type { KubeObject } from '../../lib/kube/object.js';
 
 /** An event as sent on the wire. */
 export interface WatchEvent { type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'ERROR' | 'BOOKMARK'; object: unknown }
@@ -14,7 +15,7 @@ export interface WatchEvent { type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'ERROR' |
  * What a watcher with a filter sees of a change: an object entering its selection is ADDED, one
  * leaving it is DELETED (with its previous state at the change's resourceVersion), as in Kubernetes.
  */
-export function filterChange(c: Change, matches: (o: ApiObject) => boolean): { type: WatchEvent['type']; object: ApiObject } | undefined {
+export function filterChange(c: Change, matches: (o: KubeObject) => boolean): { type: WatchEvent['type']; object: KubeObject } | undefined {
   if (c.type !== 'MODIFIED') return matches(c.object) ? { type: c.type, object: c.object } : undefined;
   const now = matches(c.object);
   const before = c.previous ? matches(c.previous) : false;
@@ -50,8 +51,8 @@ export class WatchSet {
 export function serveWatch(res: ServerResponse, opts: {
   store: ObjectStore;
   fromRv: number | undefined;
-  matches: (o: ApiObject) => boolean;
-  encode: (type: WatchEvent['type'], o: ApiObject) => unknown;
+  matches: (o: KubeObject) => boolean;
+  encode: (type: WatchEvent['type'], o: KubeObject) => unknown;
   timeoutSeconds: number;
   watches: WatchSet;
   /** Bytes a watcher may leave unread before it is dropped (it relists), as the watch cache drops slow watchers. */

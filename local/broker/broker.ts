@@ -20,7 +20,7 @@ import { CloudEvent } from 'cloudevents';
 import { binaryOf } from '../../lib/cloudevents/receive.js';
 import { BadRequest } from '../../lib/cloudevents/errors.js';
 import type { Logger } from '../../lib/log.js';
-import type { Destination, KubeObject, Resolve, RuntimeEvent, Target } from '../types.js';
+import type { Destination, Resolve, RuntimeEvent, Target } from '../types.js';
 import { deadLetterAttributes, TRANSPORT_ERROR_CODE, type DeliveryFailure } from './dead-letter.js';
 import { post, destinationUrl, TransportError, type HttpAnswer } from './deliver.js';
 import { binaryMessage, decodeMessage, structuredMessage, type WireEvent, type HttpMessage } from '../../lib/cloudevents/message.js';
@@ -30,6 +30,7 @@ import { ingressHandler, DEFAULT_MAX_BODY_BYTES, type IngestResult } from './ing
 import { WorkQueue } from './queue.js';
 import { attempts, attemptTimeoutMs, backoffMs, effectiveDelivery, isRetriable, isSuccess, type DeliverySpec } from './retry.js';
 import { DEFAULT_MAX_TTL, ingressTtl, TTL_EXTENSION, withoutTtl, withTtl } from './ttl.js';
+import type { KubeObject } from '../../lib/kube/object.js';
 
 export type { IngestResult } from './ingress.js';
 

@@ -6,7 +6,7 @@
  * as data (Resource mode) or `dev.knative.apiserver.ref.*` with a reference (Reference mode).
  */
 import { randomUUID } from 'node:crypto';
-import type { ApiObject, Change, LocalApiServer, ObjectStore } from '../apiserver/index.js';
+import type { Change, LocalApiServer, ObjectStore } from '../apiserver/index.js';
 import type { Destination, Resolve } from '../types.js';
 import type { Logger } from '../../lib/log.js';
 import { binaryMessage } from '../../lib/cloudevents/message.js';
@@ -16,6 +16,7 @@ import { failed, ok, withReady, type Condition } from './conditions.js';
 import { resolveExisting, type EventingStores } from './eventing.js';
 import { watchAll } from './watch-all.js';
 import { writeStatus } from './status-writer.js';
+import type { KubeObject } from '../../lib/kube/object.js';
 
 /** Changes waiting to be sent per source; past it the oldest are dropped (and counted in the log). */
 export const MAX_PENDING = 1000;
@@ -57,7 +58,7 @@ export function startApiServerSourceController(deps: ApiServerSourceDeps): () =>
   const running = new Map<string, Running>();
   const crds = api.objects('apiextensions.k8s.io', 'customresourcedefinitions')!;
 
-  const drain = async (key: string, r: Running, o: ApiObject) => {
+  const drain = async (key: string, r: Running, o: KubeObject) => {
     if (r.sending) return;
     r.sending = true;
     try {
@@ -118,7 +119,7 @@ export function startApiServerSourceController(deps: ApiServerSourceDeps): () =>
       const r: Running = { fingerprint, stops: [], pending: [], sending: false, dropped: 0 };
       running.set(key, r);
       for (const w of watched) {
-        const matches = (x: ApiObject) => (x.metadata.namespace ?? 'default') === ns && Object.entries(w.selector).every(([k, v]) => x.metadata.labels?.[k] === v);
+        const matches = (x: KubeObject) => (x.metadata.namespace ?? 'default') === ns && Object.entries(w.selector).every(([k, v]) => x.metadata.labels?.[k] === v);
         const { stop: end } = w.store.watch(w.store.counter.current() || undefined, (change) => {
           if (!matches(change.object)) return;
           r.pending.push(change);

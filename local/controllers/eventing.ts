@@ -3,12 +3,13 @@
  * applied, edited or deleted with kubectl changes where events go at once — and each object's
  * status says whether it is Ready and why not, with Knative's condition types and reasons.
  */
-import type { ApiObject, ObjectStore } from '../apiserver/index.js';
-import type { Destination, KubeObject, Resolve } from '../types.js';
+import type { ObjectStore } from '../apiserver/index.js';
+import type { Destination, Resolve } from '../types.js';
 import { displayUrl } from '../runtime/resolve.js';
 import { failed, ok, withReady, type Condition } from './conditions.js';
 import { watchAll } from './watch-all.js';
 import { writeStatus } from './status-writer.js';
+import type { KubeObject } from '../../lib/kube/object.js';
 
 /** What the controller drives: the Broker's routing table and its ingress addresses. */
 export interface BrokerDataPlane {
@@ -23,7 +24,7 @@ export interface EventingStores {
   services: ObjectStore;
 }
 
-const nsOf = (o: ApiObject) => o.metadata.namespace ?? 'default';
+const nsOf = (o: KubeObject) => o.metadata.namespace ?? 'default';
 
 /** A Destination's URL if what it refers to exists (a ref to a missing Service resolves to nothing). */
 export function resolveExisting(dest: Destination | undefined, namespace: string, resolve: Resolve, stores: EventingStores): string | undefined {
@@ -44,7 +45,7 @@ function brokerConditions(address: string | undefined): Condition[] {
     : [failed('IngressReady', 'NotListening', 'the Broker ingress is not listening')]);
 }
 
-function triggerStatus(t: ApiObject, resolve: Resolve, stores: EventingStores): { conditions: Condition[]; subscriberUri?: string } {
+function triggerStatus(t: KubeObject, resolve: Resolve, stores: EventingStores): { conditions: Condition[]; subscriberUri?: string } {
   const spec = t.spec as { broker?: string; subscriber?: Destination; delivery?: { deadLetterSink?: Destination } };
   const conditions: Condition[] = [];
   const broker = spec.broker ? stores.brokers.get(nsOf(t), spec.broker) : undefined;

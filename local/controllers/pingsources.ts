@@ -4,12 +4,13 @@
  * its sink resolves (SinkProvided) and its schedule runs (Deployed).
  */
 import type { ObjectStore } from '../apiserver/index.js';
-import type { Destination, KubeObject, Resolve } from '../types.js';
+import type { Destination, Resolve } from '../types.js';
 import type { PingSources } from '../pingsource/index.js';
 import { failed, ok, withReady } from './conditions.js';
 import { resolveExisting, type EventingStores } from './eventing.js';
 import { watchAll } from './watch-all.js';
 import { writeStatus } from './status-writer.js';
+import type { KubeObject } from '../../lib/kube/object.js';
 
 export function startPingSourceController(pingSources: ObjectStore, stores: EventingStores, clocks: PingSources, resolve: Resolve): () => void {
   return watchAll([pingSources, stores.brokers, stores.services], () => {

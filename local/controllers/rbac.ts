@@ -4,8 +4,8 @@
  * effect at once.
  */
 import type { LocalApiServer, ObjectStore } from '../apiserver/index.js';
-import type { KubeObject } from '../types.js';
 import { watchAll } from './watch-all.js';
+import type { KubeObject } from '../../lib/kube/object.js';
 
 export function startRbacController(api: LocalApiServer): () => void {
   const stores = [

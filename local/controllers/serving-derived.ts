@@ -4,23 +4,23 @@
  * what made it (ownerReferences), labelled as Knative labels them, with their status. Pure: the
  * objects from a Service and Serving's view of it.
  */
-import type { ApiObject } from '../apiserver/index.js';
 import type { ServiceStatus } from '../serving/serving.js';
 import { ok, unknown, withReady } from './conditions.js';
+import type { KubeObject } from '../../lib/kube/object.js';
 
 const SERVING = 'serving.knative.dev/v1';
 
 /** What the controller remembers of each revision it made: the template and generation it had. */
 export interface RevisionOrigin { template: unknown; generation: number }
 
-const owner = (o: ApiObject, kind: string) => ({ apiVersion: SERVING, kind, name: o.metadata.name, uid: o.metadata.uid, controller: true, blockOwnerDeletion: true });
+const owner = (o: KubeObject, kind: string) => ({ apiVersion: SERVING, kind, name: o.metadata.name, uid: o.metadata.uid ?? '', controller: true, blockOwnerDeletion: true });
 
-export function derivedObjects(service: ApiObject, view: ServiceStatus, origins: ReadonlyMap<string, RevisionOrigin>): { configurations: ApiObject[]; routes: ApiObject[]; revisions: ApiObject[] } {
+export function derivedObjects(service: KubeObject, view: ServiceStatus, origins: ReadonlyMap<string, RevisionOrigin>): { configurations: KubeObject[]; routes: KubeObject[]; revisions: KubeObject[] } {
   const { name, namespace } = service.metadata;
   const spec = service.spec as { template?: { spec?: unknown; metadata?: unknown } };
   const labels = { 'serving.knative.dev/service': name, 'serving.knative.dev/serviceUID': String(service.metadata.uid ?? '') };
   const configReady = view.latestReadyRevision === view.latestCreatedRevision;
-  const configuration: ApiObject = {
+  const configuration: KubeObject = {
     apiVersion: SERVING, kind: 'Configuration',
     metadata: { name, namespace, labels, ownerReferences: [owner(service, 'Service')], generation: Number(service.metadata.generation ?? 1) },
     spec: { template: spec.template },
@@ -33,7 +33,7 @@ export function derivedObjects(service: ApiObject, view: ServiceStatus, origins:
     },
   };
   const routed = view.revisions.find((r) => r.traffic > 0);
-  const route: ApiObject = {
+  const route: KubeObject = {
     apiVersion: SERVING, kind: 'Route',
     metadata: { name, namespace, labels, ownerReferences: [owner(service, 'Service')], generation: 1 },
     spec: { traffic: [{ configurationName: name, latestRevision: true, percent: 100 }] },
@@ -43,7 +43,7 @@ export function derivedObjects(service: ApiObject, view: ServiceStatus, origins:
       conditions: withReady([routed ? ok('AllTrafficAssigned') : unknown('AllTrafficAssigned', 'RevisionMissing', 'no Revision is ready yet'), ok('IngressReady')]),
     },
   };
-  const revisions = view.revisions.map((r): ApiObject => {
+  const revisions = view.revisions.map((r): KubeObject => {
     const origin = origins.get(r.name);
     const template = (origin?.template ?? spec.template) as { spec?: unknown } | undefined;
     return {

@@ -6,13 +6,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
-import { timestamp, type ApiObject, type ObjectStore } from '../apiserver/index.js';
+import { timestamp, type ObjectStore } from '../apiserver/index.js';
 import { derivedObjects, type RevisionOrigin } from './serving-derived.js';
-import type { KubeObject } from '../types.js';
 import type { ServiceStatus } from '../serving/serving.js';
 import { failed, ok, unknown, withReady, type Condition } from './conditions.js';
 import { watchAll } from './watch-all.js';
 import { writeStatus } from './status-writer.js';
+import type { KubeObject } from '../../lib/kube/object.js';
 
 /** What the controller drives. */
 export interface ServingPlane {
@@ -22,7 +22,7 @@ export interface ServingPlane {
   on(event: 'change', listener: () => void): unknown;
 }
 
-const keyOf = (o: ApiObject) => `${o.metadata.namespace ?? 'default'}/${o.metadata.name}`;
+const keyOf = (o: KubeObject) => `${o.metadata.namespace ?? 'default'}/${o.metadata.name}`;
 
 function observed(s: ServiceStatus | undefined, refusal: string | undefined) {
   if (refusal) return { conditions: withReady([failed('ConfigurationsReady', 'RevisionFailed', refusal), unknown('RoutesReady', 'RevisionMissing', 'no revision to route to')]) };
@@ -46,10 +46,10 @@ function observed(s: ServiceStatus | undefined, refusal: string | undefined) {
 export interface DerivedStores { configurations: ObjectStore; routes: ObjectStore; revisions: ObjectStore }
 
 /** Makes the store hold exactly `desired` among the objects of one Service (keeping their identity). */
-function syncOwned(store: ObjectStore, namespace: string, service: string, desired: readonly ApiObject[]): void {
+function syncOwned(store: ObjectStore, namespace: string, service: string, desired: readonly KubeObject[]): void {
   for (const d of desired) {
     const current = store.get(namespace, d.metadata.name);
-    const next: ApiObject = { ...d, metadata: { ...d.metadata, uid: current?.metadata.uid ?? randomUUID(), creationTimestamp: current?.metadata.creationTimestamp ?? timestamp(new Date()) } };
+    const next: KubeObject = { ...d, metadata: { ...d.metadata, uid: current?.metadata.uid ?? randomUUID(), creationTimestamp: current?.metadata.creationTimestamp ?? timestamp(new Date()) } };
     if (current && isDeepStrictEqual({ ...current, metadata: { ...current.metadata, resourceVersion: undefined } }, { ...next, metadata: { ...next.metadata, resourceVersion: undefined } })) continue;
     store.put(next);
   }
@@ -63,7 +63,7 @@ export function startServingController(services: ObjectStore, serving: ServingPl
   const refused = new Map<string, string>();
   const origins = new Map<string, RevisionOrigin>();
   const owned = new Set<string>();
-  const writeDerived = (o: ApiObject, view: ServiceStatus | undefined) => {
+  const writeDerived = (o: KubeObject, view: ServiceStatus | undefined) => {
     if (!derived) return;
     const ns = o.metadata.namespace ?? 'default';
     if (!view) return;

@@ -4,30 +4,31 @@
  * selected — so the subject rolls a new revision when the sink changes; its status says whether
  * the sink resolves. Run before the Service controller at start, so the first revision has it.
  */
-import type { ApiObject, ObjectStore } from '../apiserver/index.js';
+import type { ObjectStore } from '../apiserver/index.js';
 import type { Destination, Resolve } from '../types.js';
 import { failed, ok, withReady } from './conditions.js';
 import { resolveExisting, type EventingStores } from './eventing.js';
 import { watchAll } from './watch-all.js';
 import { writeStatus } from './status-writer.js';
+import type { KubeObject } from '../../lib/kube/object.js';
 
 interface EnvVar { name: string; value?: string; [k: string]: unknown }
 interface Subject { apiVersion?: string; kind?: string; name?: string; namespace?: string; selector?: { matchLabels?: Record<string, string> } }
 
 const INJECTED = ['K_SINK', 'K_CE_OVERRIDES'];
 
-function subjects(binding: ApiObject, services: ObjectStore): ApiObject[] {
+function subjects(binding: KubeObject, services: ObjectStore): KubeObject[] {
   const subject = ((binding.spec as { subject?: Subject }).subject ?? {});
   if (subject.kind !== 'Service' || !String(subject.apiVersion).startsWith('serving.knative.dev/')) return [];
   const ns = subject.namespace ?? binding.metadata.namespace ?? 'default';
-  if (subject.name) return [services.get(ns, subject.name)].filter((s): s is ApiObject => !!s);
+  if (subject.name) return [services.get(ns, subject.name)].filter((s): s is KubeObject => !!s);
   const want = Object.entries(subject.selector?.matchLabels ?? {});
   if (!want.length) return [];
   return services.list(ns).items.filter((s) => want.every(([k, v]) => s.metadata.labels?.[k] === v));
 }
 
 /** The Service with the binding's env on every container, or undefined when it already has it. */
-export function injected(service: ApiObject, env: EnvVar[]): ApiObject | undefined {
+export function injected(service: KubeObject, env: EnvVar[]): KubeObject | undefined {
   const template = ((service.spec as { template?: { spec?: { containers?: { env?: EnvVar[] }[] } } }).template ?? {});
   const containers = template.spec?.containers ?? [];
   let changed = false;

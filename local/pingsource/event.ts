@@ -6,8 +6,8 @@
  */
 import { cronSchedule, DEFAULT_SCHEDULE } from '../../lib/manifests/eventing-rules.js';
 import { PING_SOURCE_TICK } from '../../lib/contract/types.js';
-import type { KubeObject } from '../types.js';
 import type { WireEvent } from '../../lib/cloudevents/message.js';
+import type { KubeObject } from '../../lib/kube/object.js';
 
 /** Knative's own type for PingSource events. */
 export const PING_EVENT_TYPE = PING_SOURCE_TICK;

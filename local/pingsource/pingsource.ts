@@ -9,10 +9,11 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { Cron } from 'croner';
 import type { Logger } from '../../lib/log.js';
-import type { KubeObject, Resolve, Target } from '../types.js';
+import type { Resolve, Target } from '../types.js';
 import { binaryMessage, type HttpMessage } from '../../lib/cloudevents/message.js';
 import { post, TransportError } from '../broker/deliver.js';
 import { cronSchedule, isRetriableSend, pingEvent, sendBackoffMs, SEND_RETRIES } from './event.js';
+import type { KubeObject } from '../../lib/kube/object.js';
 
 /** Sends one HTTP message; resolves with the status, throws when there was no answer. */
 export type Send = (target: Target, message: HttpMessage) => Promise<number>;

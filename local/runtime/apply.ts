@@ -9,7 +9,7 @@ import path from 'node:path';
 import { loadFiles } from '../../lib/manifests/index.js';
 import { ROOT } from '../../lib/process/function-command.js';
 import type { LocalApiServer } from '../apiserver/index.js';
-import type { KubeObject } from '../types.js';
+import type { KubeObject } from '../../lib/kube/object.js';
 
 export const CRD_DIR = path.join(ROOT, 'local', 'crds');
 

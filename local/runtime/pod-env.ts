@@ -1,4 +1,4 @@
-import type { KubeObject } from '../types.js';
+import type { KubeObject } from '../../lib/kube/object.js';
 
 export interface PodEnvDeps {
   /** The ConfigMaps as the API holds them now (read when a pod starts). */

@@ -1,5 +1,5 @@
 import { referencesOf, type LoadedResource } from '../../lib/manifests/index.js';
-import type { KubeObject } from '../types.js';
+import type { KubeObject } from '../../lib/kube/object.js';
 
 /** The resources the local runtime runs, by role; everything else it reports and skips. */
 export interface Resources {

@@ -26,7 +26,8 @@ import { startServingController } from '../controllers/serving.js';
 import { startSinkBindingController } from '../controllers/sinkbindings.js';
 import { startRbacController } from '../controllers/rbac.js';
 import { startApiServerSourceController } from '../controllers/apiserversources.js';
-import type { KubeObject, RuntimeEvent } from '../types.js';
+import type { RuntimeEvent } from '../types.js';
+import type { KubeObject } from '../../lib/kube/object.js';
 
 /** A manifest the runtime refuses to start with: file, resource and field named. */
 export class InvalidManifests extends Error {

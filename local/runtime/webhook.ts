@@ -5,7 +5,8 @@
  * invalid object applied with kubectl is refused with 422 naming each field, as on a cluster.
  */
 import { KINDS, kindKey, validateResource } from '../../lib/manifests/index.js';
-import { ApiError, type ApiObject, type WriteRequest } from '../apiserver/index.js';
+import { ApiError, type WriteRequest } from '../apiserver/index.js';
+import type { KubeObject } from '../../lib/kube/object.js';
 
 /** Kinds the Service controller derives: read-only to clients, as their Service says what they are. */
 const DERIVED = new Set(['serving.knative.dev/v1/Configuration', 'serving.knative.dev/v1/Route', 'serving.knative.dev/v1/Revision']);
@@ -16,7 +17,7 @@ export function knativeWebhook(req: WriteRequest): void {
     throw new ApiError(405, 'MethodNotAllowed', `${req.object.kind}s are derived from their Knative Service here: change the Service (kubectl edit ksvc) instead`);
   }
   const { status: _status, ...object } = req.object;
-  if (!KINDS.has(kindKey(object as ApiObject))) return;
+  if (!KINDS.has(kindKey(object as KubeObject))) return;
   const problems = validateResource(object, 'request', { local: true });
   if (!problems.length) return;
   const [group] = object.apiVersion.includes('/') ? object.apiVersion.split('/') : [''];

@@ -3,7 +3,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { freePort } from '../../lib/net/free-port.js';
 import { pino, type Logger } from 'pino';
 import { servingServiceRules } from '../../lib/manifests/serving-rules.js';
-import type { KubeObject, PodEvent, PodRecord, RuntimeEvent } from '../types.js';
+import type { PodEvent, PodRecord, RuntimeEvent } from '../types.js';
 import { Activator, DEFAULT_QUEUE_LIMIT } from './activator.js';
 import { decideScale, type PanicState } from './autoscaler.js';
 import { podEnvironment, type ResolveEnvFrom } from './env.js';
@@ -11,6 +11,7 @@ import { ConcurrencyWindow } from './metrics.js';
 import { podName, revisionName, templateHash } from './names.js';
 import { Pod, probeOf, type LogSink, type PodChange, type PodCommand } from './pod.js';
 import { revisionSettings, type RevisionSettings } from './settings.js';
+import type { KubeObject } from '../../lib/kube/object.js';
 
 export const CLUSTER_LOCAL_DOMAIN = 'svc.cluster.local';
 export const DEFAULT_DOMAIN = '127.0.0.1.sslip.io';

@@ -11,11 +11,12 @@ import { pino } from 'pino';
 import { loadKustomization } from '../../lib/manifests/index.js';
 import { ROOT } from '../../lib/process/function-command.js';
 import { LocalApiServer } from '../../local/apiserver/index.js';
-import type { KubeObject, PodRecord } from '../../local/types.js';
+import type { PodRecord } from '../../local/types.js';
 import { BALL_REQUESTED, BALL_THROWN, PING_SOURCE_TICK } from '../../lib/contract/index.js';
 import { startFunction, type RunningFunction } from '../helpers/function-process.js';
 import { postEvent, replyEvent, event } from '../helpers/cloudevents.js';
 import { startSink, type Sink } from '../helpers/sink.js';
+import type { KubeObject } from '../../lib/kube/object.js';
 
 let api: LocalApiServer;
 let dir: string;

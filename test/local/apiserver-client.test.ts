@@ -10,8 +10,9 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { ApiException, CoreV1Api, KubeConfig, Watch, type V1Pod } from '@kubernetes/client-node';
 import { LocalApiServer } from '../../local/apiserver/index.js';
-import type { KubeObject, PodRecord } from '../../local/types.js';
+import type { PodRecord } from '../../local/types.js';
 import { waitFor } from '../helpers/wait.js';
+import type { KubeObject } from '../../lib/kube/object.js';
 
 const rbac = 'rbac.authorization.k8s.io/v1';
 /** ping's Role (list pods only) as in knative/, and a watcher that may get/list/watch. */

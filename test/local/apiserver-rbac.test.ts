@@ -1,7 +1,7 @@
 import test from 'ava';
-import type { KubeObject } from '../../local/types.js';
 import { authorize, buildPolicy, forbiddenMessage, serviceAccountUser, type RequestAttributes } from '../../local/apiserver/rbac.js';
 import { ADMIN_USER } from '../../local/apiserver/auth.js';
+import type { KubeObject } from '../../lib/kube/object.js';
 
 const rbac = 'rbac.authorization.k8s.io/v1';
 const role = (name: string, namespace: string, rules: object[]): KubeObject => ({ apiVersion: rbac, kind: 'Role', metadata: { name, namespace }, rules });

@@ -1,11 +1,12 @@
 import test from 'ava';
 import { pino } from 'pino';
 import { LocalBroker } from '../../local/broker/index.js';
-import type { KubeObject, Resolve } from '../../local/types.js';
+import type { Resolve } from '../../local/types.js';
 import { startSink, type Sink } from '../helpers/sink.js';
 import { request } from '../helpers/http.js';
 import { eventCases } from '../helpers/cloudevent-cases.js';
 import { COIN_FLIP_REQUESTED } from '../../lib/contract/index.js';
+import type { KubeObject } from '../../lib/kube/object.js';
 
 const NS = 'pingpong';
 let broker: LocalBroker;

@@ -2,9 +2,10 @@ import test from 'ava';
 import { pino } from 'pino';
 import { CloudEvent } from 'cloudevents';
 import { LocalBroker } from '../../local/broker/index.js';
-import type { KubeObject, Resolve } from '../../local/types.js';
+import type { Resolve } from '../../local/types.js';
 import { freePort } from '../helpers/ports.js';
 import { startSink, type Sink, type SinkOptions } from '../helpers/sink.js';
+import type { KubeObject } from '../../lib/kube/object.js';
 
 const NS = 'pingpong';
 const log = pino({ level: 'silent' });

@@ -1,8 +1,9 @@
 import test from 'ava';
 import { pino } from 'pino';
 import { LocalBroker } from '../../local/broker/index.js';
-import type { KubeObject, Resolve } from '../../local/types.js';
+import type { Resolve } from '../../local/types.js';
 import { startSink, type Sink } from '../helpers/sink.js';
+import type { KubeObject } from '../../lib/kube/object.js';
 
 const NS = 'pingpong';
 const log = pino({ level: 'silent' });

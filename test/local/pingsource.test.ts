@@ -1,8 +1,9 @@
 import test from 'ava';
 import { pino } from 'pino';
 import { startPingSources, cronSchedule, isRetriableSend, pingEvent, sendBackoffMs } from '../../local/pingsource/index.js';
-import type { KubeObject, Resolve } from '../../local/types.js';
+import type { Resolve } from '../../local/types.js';
 import { startSink, type Recorded, type SinkOptions } from '../helpers/sink.js';
+import type { KubeObject } from '../../lib/kube/object.js';
 
 const log = pino({ level: 'silent' });
 type Teardown = { teardown(fn: () => Promise<void>): void };

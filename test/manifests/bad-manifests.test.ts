@@ -1,12 +1,13 @@
 import test from 'ava';
 import { validateAll, validateResource, localRuntimeProblems, CESQL_UNSUPPORTED } from '../../lib/manifests/validate.js';
-import type { ManifestObject } from '../../lib/manifests/types.js';
 import { repoObject } from './fixtures.js';
 
-type Mutate = (o: ManifestObject) => void;
+// A parsed document, mutated into what no valid object is: loosely typed on purpose.
+type Doc = Record<string, any>;
+type Mutate = (o: Doc) => void;
 const A = 'autoscaling.knative.dev/';
-const ann = (o: ManifestObject) => o.spec.template.metadata.annotations as Record<string, string>;
-const c0 = (o: ManifestObject) => o.spec.template.spec.containers[0];
+const ann = (o: Doc) => o.spec.template.metadata.annotations as Record<string, string>;
+const c0 = (o: Doc) => o.spec.template.spec.containers[0];
 const KSVC = 'serving.knative.dev/v1';
 
 /**

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { isEventType } from '../../lib/contract/index.js';
 import { kustomizationGenerators } from '../../lib/manifests/load.js';
 import { referenceProblems, referencesOf } from '../../lib/manifests/references.js';
-import type { ManifestObject } from '../../lib/manifests/types.js';
 import { ROOT, repoObject, repoResources } from './fixtures.js';
+import type { KubeObject } from '../../lib/kube/object.js';
 
 test('every reference resolves: subscribers, dead-letter sinks, sinks, subjects, ServiceAccounts, roles, config', async (t) => {
   const resources = await repoResources();
@@ -17,7 +17,7 @@ test('every reference resolves: subscribers, dead-letter sinks, sinks, subjects,
     'Service.spec.template.spec.containers[].env[].valueFrom.secretKeyRef']) t.true(kinds.has(k), `no ${k} reference was checked`);
 });
 
-const dangling: Array<[string, [string, string], (o: ManifestObject) => void, string]> = [
+const dangling: Array<[string, [string, string], (o: KubeObject) => void, string]> = [
   ['a Trigger subscriber that is not a Service here', ['Trigger', 'forward'], (o) => { o.spec.subscriber.ref.name = 'forwrd'; }, 'spec.subscriber.ref'],
   ['a Trigger on a Broker that does not exist', ['Trigger', 'forward'], (o) => { o.spec.broker = 'other'; }, 'spec.broker'],
   ['a dead-letter sink that does not exist', ['Broker', 'default'], (o) => { o.spec.delivery.deadLetterSink.ref.name = 'dlq'; }, 'spec.delivery.deadLetterSink.ref'],
@@ -37,10 +37,10 @@ for (const [title, [kind, name], mutate, field] of dangling) {
 }
 
 /** Every CloudEvents `type` a Trigger filters on, exact or prefix, through all/any/not. */
-function filteredTypes(trigger: ManifestObject): string[] {
+function filteredTypes(trigger: KubeObject): string[] {
   const out: string[] = [];
   if (typeof trigger.spec?.filter?.attributes?.type === 'string') out.push(trigger.spec.filter.attributes.type);
-  const visit = (f: ManifestObject): void => {
+  const visit = (f: KubeObject): void => {
     if (typeof f.exact?.type === 'string') out.push(f.exact.type);
     for (const d of ['all', 'any'] as const) (f[d] ?? []).forEach(visit);
     if (f.not) visit(f.not);

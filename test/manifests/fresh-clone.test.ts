@@ -7,8 +7,8 @@ import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import { freshCloneFiles, hasKubectl, renderKustomization } from '../../lib/manifests/kustomize.js';
 import { kustomizationFiles } from '../../lib/manifests/load.js';
-import type { ManifestObject } from '../../lib/manifests/types.js';
 import { ROOT } from './fixtures.js';
+import type { KubeObject } from '../../lib/kube/object.js';
 
 const run = promisify(execFile);
 const isGitCheckout = async () => Boolean(await stat(path.join(ROOT, '.git')).catch(() => undefined));
@@ -28,7 +28,7 @@ async function cloneCopy(): Promise<string> {
 }
 
 /** Every way a password could be written in a rendering: Secret data, literal env values, URLs. */
-function passwordsIn(objects: ManifestObject[], text: string): string[] {
+function passwordsIn(objects: Array<Record<string, any>>, text: string): string[] {
   const found: string[] = [];
   for (const o of objects) {
     const name = `${o.kind}/${o.metadata?.name}`;
@@ -58,7 +58,7 @@ test('`kubectl kustomize` renders a fresh copy of the repo, with the image set a
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   t.false(Boolean(await stat(path.join(dir, 'db', 'k8s', 'postgres.env')).catch(() => undefined)), 'the copy has no postgres.env');
   const { stdout } = await run('kubectl', ['kustomize', dir], { maxBuffer: 64 * 1024 * 1024, timeout: 60_000 });
-  const objects = parseAllDocuments(stdout).map((d) => d.toJS() as ManifestObject).filter(Boolean);
+  const objects = parseAllDocuments(stdout).map((d) => d.toJS() as KubeObject).filter(Boolean);
   const ids = objects.map((o) => `${o.kind}/${o.metadata.name}`);
   for (const want of ['Secret/pingpong-postgres', 'Job/pingpong-credentials', 'Role/pingpong-credentials', 'StatefulSet/postgres', 'Job/pingpong-migrate']) {
     t.true(ids.includes(want), `${want} is rendered`);

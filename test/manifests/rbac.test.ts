@@ -2,8 +2,8 @@ import test from 'ava';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { ManifestObject } from '../../lib/manifests/types.js';
 import { ROOT, repoResources } from './fixtures.js';
+import type { KubeObject } from '../../lib/kube/object.js';
 
 /** One API access: apiGroup, resource, verb and, when limited to some, the object's name. */
 type Access = string;
@@ -16,7 +16,7 @@ const expand = (groups: readonly string[], resources: readonly string[], verbs: 
     names?.length ? names.map((n) => access(g, res, v, n)) : [access(g, res, v)])));
 
 /** What a Role grants, one entry per (group, resource, verb[, resourceName]). */
-function grantsOf(role: ManifestObject): Access[] {
+function grantsOf(role: Record<string, any>): Access[] {
   return (role.rules ?? []).flatMap((r: { apiGroups?: string[]; resources?: string[]; verbs?: string[]; resourceNames?: string[] }) =>
     expand(r.apiGroups ?? [], r.resources ?? [], r.verbs ?? [], r.resourceNames)).sort();
 }
@@ -43,7 +43,7 @@ const SCRIPT_ACCESS: Record<string, string> = {
 };
 
 /** The Roles bound to a ServiceAccount in its namespace. */
-function rolesOf(objects: ManifestObject[], sa: string, ns: string): ManifestObject[] {
+function rolesOf(objects: KubeObject[], sa: string, ns = "default"): KubeObject[] {
   const bindings = objects.filter((o) => o.kind === 'RoleBinding' && o.metadata.namespace === ns
     && (o.subjects ?? []).some((s: { kind: string; name: string; namespace?: string }) => s.kind === 'ServiceAccount' && s.name === sa && (s.namespace ?? ns) === ns));
   return bindings.map((b) => objects.find((o) => o.kind === b.roleRef.kind && o.metadata.name === b.roleRef.name && (o.kind === 'ClusterRole' || o.metadata.namespace === ns))!)
