@@ -9,7 +9,8 @@ import { cmdUp, unexpected } from './cli/up.js';
 import { formatStatus } from './cli/status.js';
 import { cmdBall, cmdBalls } from './cli/balls.js';
 import { readRuntimeInfo } from './runtime/control.js';
-import { InvalidManifests, type RuntimeStatus } from './runtime/up.js';
+import { InvalidManifests } from './runtime/up.js';
+import type { RuntimeStatus } from './runtime/status-view.js';
 import { ManifestLoadError } from '../lib/manifests/index.js';
 import { Refusal } from '../lib/refusal.js';
 

@@ -34,14 +34,14 @@ function banner(running: Running, dataDir: string): string[] {
   const lines = ['', table(['SERVICE', 'URL (curl with -H "Host: …" against the gateway)', 'VISIBILITY'],
     s.services.map((v) => [`${v.namespace}/${v.name}`, v.url, v.visibility])), ''];
   lines.push(`Gateway:     ${running.gatewayUrl}   (routes on Host: <service>.<namespace>.127.0.0.1.sslip.io or <service>.<namespace>.svc.cluster.local)`);
-  for (const b of running.resources.brokers) lines.push(`Broker:      ${running.brokerUrl}/${b.metadata.namespace}/${b.metadata.name}`);
+  for (const b of s.brokers) lines.push(`Broker:      ${b.url || `${running.brokerUrl}/${b.namespace}/${b.name} (not Ready)`}`);
   lines.push(`UI:          ${running.gatewayUrl}/`);
   lines.push(`Kubernetes:  kubectl --kubeconfig ${near && !near.startsWith('..') ? near : running.kubeconfig} get pods -n pingpong -w`);
   lines.push(`Status:      npx pingpong status${dataDir !== DEFAULTS['data-dir'] ? ` --data-dir ${dataDir}` : ''}`);
-  const broker = running.resources.brokers[0];
+  const broker = s.brokers.find((b) => b.url);
   lines.push('', 'Try:');
   if (broker) {
-    lines.push(`  curl -i ${running.brokerUrl}/${broker.metadata.namespace}/${broker.metadata.name} -H 'ce-specversion: 1.0' \\`);
+    lines.push(`  curl -i ${broker.url} -H 'ce-specversion: 1.0' \\`);
     lines.push(`    -H 'ce-type: dev.pingpong.ball.requested' -H 'ce-source: /curl' -H "ce-id: $(node -p 'crypto.randomUUID()')" \\`);
     lines.push(`    -H 'content-type: application/json' -d '{"count":3}'`);
   }
@@ -59,7 +59,7 @@ function readyRecord(running: Running) {
   return {
     services: running.status().services.map((v) => ({ name: `${v.namespace}/${v.name}`, url: v.url, visibility: v.visibility })),
     gateway: running.gatewayUrl,
-    brokers: running.resources.brokers.map((b) => `${running.brokerUrl}/${b.metadata.namespace}/${b.metadata.name}`),
+    brokers: running.status().brokers.map((b) => b.url),
     ui: `${running.gatewayUrl}/`,
     kubeconfig: running.kubeconfig,
   };

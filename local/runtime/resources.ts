@@ -1,16 +1,9 @@
 import { referencesOf, type LoadedResource } from '../../lib/manifests/index.js';
 import type { KubeObject } from '../../lib/kube/object.js';
 
-/** The resources the local runtime runs, by role; everything else it reports and skips. */
-export interface Resources {
-  services: KubeObject[];
-  brokers: KubeObject[];
-  triggers: KubeObject[];
-  pingSources: KubeObject[];
-  sinkBindings: KubeObject[];
-  configMaps: KubeObject[];
-  rbac: KubeObject[];
-  namespaces: KubeObject[];
+/** What the local runtime does with the manifests: the objects it runs or serves, and the rest with why not. */
+export interface LocalPlan {
+  runs: KubeObject[];
   skipped: Array<{ resource: string; why: string }>;
 }
 
@@ -24,7 +17,7 @@ const describe = (o: KubeObject) => `${o.kind}/${o.metadata.namespace ? `${o.met
 export function mergeResources(...sets: LoadedResource[][]): LoadedResource[] {
   const byKey = new Map<string, LoadedResource>();
   for (const set of sets) for (const r of set) {
-    const k = key(r.object as KubeObject);
+    const k = key(r.object);
     byKey.delete(k);
     byKey.set(k, r);
   }
@@ -38,36 +31,22 @@ const WHY_SKIPPED: Record<string, string> = {
   Secret: 'the runtime supplies DATABASE_URL itself (the embedded PostgreSQL\'s credentials)',
 };
 
-type Bucket = Exclude<keyof Resources, 'skipped'>;
-
+const RBAC = new Set(['/ServiceAccount', 'rbac.authorization.k8s.io/Role', 'rbac.authorization.k8s.io/RoleBinding',
+  'rbac.authorization.k8s.io/ClusterRole', 'rbac.authorization.k8s.io/ClusterRoleBinding']);
 /** What the runtime runs or serves, by `<group>/<kind>`; anything else is skipped. */
-const BUCKETS: Record<string, Bucket> = {
-  'serving.knative.dev/Service': 'services',
-  'eventing.knative.dev/Broker': 'brokers',
-  'eventing.knative.dev/Trigger': 'triggers',
-  'sources.knative.dev/PingSource': 'pingSources',
-  'sources.knative.dev/SinkBinding': 'sinkBindings',
-  '/ConfigMap': 'configMaps',
-  '/Namespace': 'namespaces',
-  '/ServiceAccount': 'rbac',
-  'rbac.authorization.k8s.io/Role': 'rbac',
-  'rbac.authorization.k8s.io/RoleBinding': 'rbac',
-  'rbac.authorization.k8s.io/ClusterRole': 'rbac',
-  'rbac.authorization.k8s.io/ClusterRoleBinding': 'rbac',
-};
+const RUNS = new Set(['serving.knative.dev/Service', 'eventing.knative.dev/Broker', 'eventing.knative.dev/Trigger',
+  'sources.knative.dev/PingSource', 'sources.knative.dev/SinkBinding', 'sources.knative.dev/ApiServerSource',
+  '/ConfigMap', '/Namespace', ...RBAC]);
 
-const bucketOf = (o: KubeObject): Bucket | undefined =>
-  BUCKETS[`${o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : ''}/${o.kind}`];
+const groupKind = (o: KubeObject) => `${o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : ''}/${o.kind}`;
 
-export function sortResources(loaded: readonly LoadedResource[]): Resources {
-  const out: Resources = { services: [], brokers: [], triggers: [], pingSources: [], sinkBindings: [], configMaps: [], rbac: [], namespaces: [], skipped: [] };
+export function planResources(loaded: readonly LoadedResource[]): LocalPlan {
+  const out: LocalPlan = { runs: [], skipped: [] };
   const unusedRbac = rbacOnlyForSkipped(loaded);
-  for (const { object } of loaded) {
-    const o = object as KubeObject;
-    const bucket = bucketOf(o);
-    const why = unusedRbac.get(describe(o)) ?? (bucket ? undefined : WHY_SKIPPED[o.kind] ?? 'not emulated by the local runtime');
+  for (const { object: o } of loaded) {
+    const why = unusedRbac.get(describe(o)) ?? (RUNS.has(groupKind(o)) ? undefined : WHY_SKIPPED[o.kind] ?? 'not emulated by the local runtime');
     if (why) out.skipped.push({ resource: describe(o), why });
-    else out[bucket!].push(o);
+    else out.runs.push(o);
   }
   return out;
 }
@@ -81,13 +60,13 @@ export function sortResources(loaded: readonly LoadedResource[]): Resources {
 function rbacOnlyForSkipped(loaded: readonly LoadedResource[]): Map<string, string> {
   const users = new Map<string, { runs: boolean; skipped: string[] }>();
   for (const r of loaded) {
-    const o = r.object as KubeObject;
-    if (bucketOf(o) === 'rbac') continue;
+    const o = r.object;
+    if (RBAC.has(groupKind(o))) continue;
     for (const ref of referencesOf(r)) {
       if (ref.kind !== 'ServiceAccount') continue;
       const k = `${ref.namespace}/${ref.name}`;
       const u = users.get(k) ?? { runs: false, skipped: [] };
-      if (bucketOf(o)) u.runs = true; else u.skipped.push(describe(o));
+      if (RUNS.has(groupKind(o))) u.runs = true; else u.skipped.push(describe(o));
       users.set(k, u);
     }
   }

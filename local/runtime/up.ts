@@ -11,7 +11,8 @@ import { LocalBroker } from '../broker/index.js';
 import { startPingSources, type PingSources } from '../pingsource/index.js';
 import { LocalApiServer } from '../apiserver/index.js';
 import type { UpOptions } from './options.js';
-import { mergeResources, sortResources, type Resources } from './resources.js';
+import { mergeResources, planResources } from './resources.js';
+import { statusView, type RuntimeStatus } from './status-view.js';
 import { destinationResolver } from './resolve.js';
 import { podEnvFor, envFromResolver } from './pod-env.js';
 import { startControl, writeRuntimeInfo, removeRuntimeInfo } from './control.js';
@@ -47,7 +48,6 @@ export class Interrupted extends Error {
 }
 
 export interface Running {
-  resources: Resources;
   gatewayUrl: string;
   brokerUrl: string;
   apiUrl: string;
@@ -59,13 +59,6 @@ export interface Running {
   hurry(): void;
 }
 
-export interface RuntimeStatus {
-  services: ReturnType<Serving['services']>;
-  pods: ReturnType<Serving['pods']>;
-  broker: ReturnType<LocalBroker['stats']>;
-  triggers: Array<{ namespace: string; name: string; broker: string; subscriber: string }>;
-  pingSources: Array<{ namespace: string; name: string; schedule: string }>;
-}
 
 /** Reads the root kustomization plus the user's `-f` files; refuses invalid manifests. */
 export async function loadManifests(files: readonly string[]): Promise<LoadedResource[]> {
@@ -101,14 +94,14 @@ export async function up(opts: UpOptions, log: Logger, report: (line: string) =>
   };
   try {
     const loaded = await loadManifests(opts.files);
-    const res = sortResources(loaded);
+    const plan = planResources(loaded);
     const dataDir = path.resolve(opts.dataDir);
     await mkdir(dataDir, { recursive: true });
     const lock = await lockDataDir(dataDir, opts.dataDir, (pid) => progress(`cleared the lock of a pingpong up (pid ${pid}) that was killed`));
     stack.push(() => lock.release());
     await checkPortsFree([['gateway-port', opts.gatewayPort], ['broker-port', opts.brokerPort], ['api-port', opts.apiPort]]);
     progress(`loaded ${loaded.length} resources from kustomization.yaml${opts.files.length ? ` and ${opts.files.join(', ')}` : ''}`);
-    for (const s of res.skipped) progress(`  skipped ${s.resource}: ${s.why}`);
+    for (const s of plan.skipped) progress(`  skipped ${s.resource}: ${s.why}`);
 
     progress('starting PostgreSQL…');
     const db = await openDatabase({ dataDir: path.join(dataDir, 'postgres'), log: plumbing('postgres'), stopOrphan: true });
@@ -120,19 +113,20 @@ export async function up(opts: UpOptions, log: Logger, report: (line: string) =>
     const api = new LocalApiServer({ log: plumbing('apiserver'), webhook: knativeWebhook, defaulter: defaultService });
     const apiUrl = await listenOn('api-port', opts.apiPort, () => api.listen(opts.apiPort, '127.0.0.1'));
     stack.push(() => api.close());
-    const accounts = new Set<string>();
-    for (const s of res.services) accounts.add(`${s.metadata.namespace ?? 'default'}/${s.spec?.template?.spec?.serviceAccountName ?? 'default'}`);
-    for (const o of res.rbac) if (o.kind === 'ServiceAccount') accounts.add(`${o.metadata.namespace ?? 'default'}/${o.metadata.name}`);
-    const kubeconfigs = await api.writeKubeconfigs({
-      dataDir, serverUrl: apiUrl,
-      serviceAccounts: [...accounts].map((a) => { const [namespace, name] = a.split('/'); return { namespace: namespace!, name: name! }; }),
-    });
     // What kubectl made in earlier runs comes back; then the manifests are applied over it.
     const objectsFile = path.join(dataDir, 'api', 'objects.json');
     if (opts.reset) await rm(objectsFile, { force: true });
     let kept = 0;
     for (const o of await readObjects(objectsFile)) if (api.restore(o)) kept++;
     const { applied, notServed } = applyObjects(api, [...await knativeCrds(), ...loaded.map((l) => l.object as KubeObject)]);
+    // Every ServiceAccount in the API, and any a Service names, gets a kubeconfig for its pods.
+    const accounts = new Set<string>();
+    for (const s of api.objects('serving.knative.dev', 'services')!.list().items) accounts.add(`${s.metadata.namespace ?? 'default'}/${s.spec?.template?.spec?.serviceAccountName ?? 'default'}`);
+    for (const o of api.objects('', 'serviceaccounts')!.list().items) accounts.add(`${o.metadata.namespace ?? 'default'}/${o.metadata.name}`);
+    const kubeconfigs = await api.writeKubeconfigs({
+      dataDir, serverUrl: apiUrl,
+      serviceAccounts: [...accounts].map((a) => { const [namespace, name] = a.split('/'); return { namespace: namespace!, name: name! }; }),
+    });
     const stopRbac = startRbacController(api);
     stack.push(async () => stopRbac());
     const saver = keepSaved(objectsFile, api.registry, () => api.counter.current());
@@ -225,16 +219,14 @@ export async function up(opts: UpOptions, log: Logger, report: (line: string) =>
     stack.push(async () => stopApiServerSources());
     progress(`${pingSourceStore.list().items.length} PingSource(s) scheduled`);
 
-    const status = (): RuntimeStatus => ({
-      services: serving.services(),
-      pods: serving.pods(),
+    const revisionStore = api.objects('serving.knative.dev', 'revisions')!;
+    const status = (): RuntimeStatus => statusView({
+      services: stores.services.list().items, brokers: stores.brokers.list().items, revisions: revisionStore.list().items, pods: api.pods.list().items,
+      triggers: stores.triggers.list().items, pingSources: pingSourceStore.list().items,
+    }, {
+      queued: new Map(serving.services().map((v) => [`${v.namespace}/${v.name}`, v.queued])),
+      inFlight: new Map(serving.pods().map((p) => [p.name, p.inFlight])),
       broker: broker.stats(),
-      triggers: (stores.triggers.list().items as KubeObject[]).map((t) => ({
-        namespace: t.metadata.namespace ?? 'default', name: t.metadata.name, broker: t.spec.broker,
-        // The controller's answer (it also checks that a referred Service exists), not a second resolution.
-        subscriber: (t.status as { subscriberUri?: string } | undefined)?.subscriberUri ?? '(unresolved)',
-      })),
-      pingSources: (pingSourceStore.list().items as KubeObject[]).map((p) => ({ namespace: p.metadata.namespace ?? 'default', name: p.metadata.name, schedule: p.spec?.schedule ?? '* * * * *' })),
     });
     const control = await startControl(status);
     stack.push(() => control.close());
@@ -244,7 +236,7 @@ export async function up(opts: UpOptions, log: Logger, report: (line: string) =>
     stack.push(() => removeRuntimeInfo(dataDir));
 
     progress('ready');
-    return { resources: res, gatewayUrl, brokerUrl, apiUrl, kubeconfig: kubeconfigs.admin, db, status, stop: stopAll, hurry: () => serving.hurry() };
+    return { gatewayUrl, brokerUrl, apiUrl, kubeconfig: kubeconfigs.admin, db, status, stop: stopAll, hurry: () => serving.hurry() };
   } catch (e) {
     await stopAll();
     throw e;

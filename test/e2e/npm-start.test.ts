@@ -10,7 +10,7 @@ import { postEvent } from '../helpers/cloudevents.js';
 import { waitFor } from '../helpers/wait.js';
 import { request } from '../helpers/http.js';
 import { ROOT } from '../../lib/process/function-command.js';
-import type { RuntimeStatus } from '../../local/runtime/up.js';
+import type { RuntimeStatus } from '../../local/runtime/status-view.js';
 
 const run = promisify(execFile);
 let pp: Instance;

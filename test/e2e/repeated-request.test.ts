@@ -11,7 +11,7 @@ import { waitFor } from '../helpers/wait.js';
 import { ROOT } from '../../lib/process/function-command.js';
 import { BALL_REQUESTED, BALL_THROWN, ballIdFor } from '../../lib/contract/index.js';
 import type { BallRecord } from '../../lib/db/history-read.js';
-import type { RuntimeStatus } from '../../local/runtime/up.js';
+import type { RuntimeStatus } from '../../local/runtime/status-view.js';
 
 // The README's ball.requested, sent three times with the same ce-source and ce-id, 0.3 s apart,
 // through `npm start`: ping serves the same ball ids each time (aimed anew, served later), and
