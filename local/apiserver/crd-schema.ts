@@ -2,7 +2,8 @@
  * What the apiextensions server does with a custom resource's structural schema on every write:
  * prune unknown fields, apply defaults, validate (OpenAPI v3 through ajv), then the CEL rules of
  * `x-kubernetes-validations` with `self` and, on an update, `oldSelf` (transition rules run only
- * when there is an old value). A refusal is 422 with one cause per field.
+ * when there is an old value). A refusal is 422 with one cause per field; an unknown field under
+ * `fieldValidation=Strict` is 400, as the server's strict decoding answers.
  */
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
@@ -28,20 +29,35 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const ROOT_KEEP = new Set(['apiVersion', 'kind', 'metadata']);
 
-/** Drops fields the schema does not know, unless it preserves unknown fields there. */
-export function prune(value: unknown, schema: Schema | undefined, root = false): unknown {
+/**
+ * Drops fields the schema does not know, unless it preserves unknown fields there; each dropped
+ * field's path goes to `dropped` (`.spec.extra`, `.spec.items[0].x`), as the server names them.
+ */
+export function prune(value: unknown, schema: Schema | undefined, root = false, dropped?: string[], path = ''): unknown {
   if (!schema || schema['x-kubernetes-preserve-unknown-fields']) return value;
-  if (Array.isArray(value)) return value.map((v) => prune(v, schema.items));
+  if (Array.isArray(value)) return value.map((v, i) => prune(v, schema.items, false, dropped, `${path}[${i}]`));
   if (!isObj(value)) return value;
   const out: Obj = {};
   for (const [k, v] of Object.entries(value)) {
+    const at = `${path}.${k}`;
     if (root && ROOT_KEEP.has(k)) out[k] = v;
-    else if (schema.properties?.[k]) out[k] = prune(v, schema.properties[k]);
-    else if (isObj(schema.additionalProperties)) out[k] = prune(v, schema.additionalProperties);
+    else if (schema.properties?.[k]) out[k] = prune(v, schema.properties[k], false, dropped, at);
+    else if (isObj(schema.additionalProperties)) out[k] = prune(v, schema.additionalProperties, false, dropped, at);
     else if (schema.additionalProperties === true) out[k] = v;
+    else dropped?.push(at);
   }
   return out;
 }
+
+/**
+ * `?fieldValidation=`: what a write does with fields the schema does not know. Strict refuses
+ * them (kubectl's default), Warn prunes them and says so in a Warning header (the server's
+ * default), Ignore prunes them silently.
+ */
+export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
+
+/** How one write is shaped: its field validation, and where its warnings go. */
+export interface ShapeOptions { fieldValidation: FieldValidation; warn: (message: string) => void }
 
 /** Fills in `default`s where a field is absent (in objects that are present), deepest last. */
 export function withDefaults(value: unknown, schema: Schema | undefined): unknown {
@@ -98,13 +114,18 @@ function forAjv(schema: Schema): object {
 }
 
 /** The admission of one CRD version's schema: returns the object to store or throws 422. */
-export function structuralAdmission(kind: string, group: string, schema: Schema): (object: KubeObject, old?: KubeObject) => KubeObject {
+export function structuralAdmission(kind: string, group: string, schema: Schema): (object: KubeObject, old?: KubeObject, opts?: ShapeOptions) => KubeObject {
   const ajv = new Ajv({ allErrors: true, strict: false });
   addFormats.default(ajv);
   const { metadata: _m, ...rest } = schema.properties ?? {};
   const validate: ValidateFunction = ajv.compile(forAjv({ ...schema, properties: rest }));
-  return (object, old) => {
-    const shaped = withDefaults(prune(object, schema, true), schema) as KubeObject;
+  return (object, old, opts) => {
+    const dropped: string[] = [];
+    const shaped = withDefaults(prune(object, schema, true, dropped), schema) as KubeObject;
+    if (dropped.length && opts?.fieldValidation === 'Strict') {
+      throw new ApiError(400, 'BadRequest', `${kind} in version "${String(object.apiVersion).split('/')[1] ?? ''}" cannot be handled as a ${kind}: strict decoding error: ${dropped.map((f) => `unknown field "${f.slice(1)}"`).join(', ')}`);
+    }
+    if (opts?.fieldValidation !== 'Ignore') for (const f of dropped) opts?.warn(`unknown field "${f.slice(1)}"`);
     const causes: Cause[] = [];
     if (!validate(shaped)) {
       for (const e of validate.errors ?? []) {

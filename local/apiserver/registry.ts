@@ -3,6 +3,7 @@
  * its printer and its selectable fields. Discovery, routing and authorization all read this one
  * registry, so adding a resource (Knative Services, a CRD's objects) is one `add` call.
  */
+import type { ShapeOptions } from './crd-schema.js';
 import { ObjectStore } from './store.js';
 import { DEFAULT_PRINTER, type TablePrinter } from './table.js';
 import type { PodLogs } from './pod-logs.js';
@@ -34,9 +35,9 @@ export interface ResourceDefinition {
   printer?: TablePrinter;
   /**
    * The schema's part of admission, for custom resources: prune, default, validate (throws a 422).
-   * Runs on every write, the runtime's own included.
+   * Runs on every write, the runtime's own included; `opts` carries the request's fieldValidation.
    */
-  shape?: (object: KubeObject, old?: KubeObject) => KubeObject;
+  shape?: (object: KubeObject, old?: KubeObject, opts?: ShapeOptions) => KubeObject;
   /** Output kept per object for a `log` subresource (pods). */
   logs?: PodLogs;
   /**

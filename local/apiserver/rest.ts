@@ -18,6 +18,7 @@ import { decodeProtobufObject } from './protobuf.js';
 import { serveWatch, type WatchSet } from './watch.js';
 import { serveLog } from './log-subresource.js';
 import { PATCH_TYPES, patched } from './patch.js';
+import type { FieldValidation } from './crd-schema.js';
 import type { KubeObject } from '../../lib/kube/object.js';
 
 /** Everything a handler needs about one request. */
@@ -39,9 +40,33 @@ export interface RestRequest {
   webhook?: (req: WriteRequest) => KubeObject | void | Promise<KubeObject | void>;
 }
 
-/** The resource's own admission, then the server's webhook: the object as it will be stored. */
+const FIELD_VALIDATIONS: readonly FieldValidation[] = ['Strict', 'Warn', 'Ignore'];
+
+/** `?fieldValidation=`, Warn when absent (the server's default since Kubernetes 1.27). */
+function fieldValidation(url: URL): FieldValidation {
+  const v = url.searchParams.get('fieldValidation');
+  if (v === null || v === '') return 'Warn';
+  if (!(FIELD_VALIDATIONS as readonly string[]).includes(v)) {
+    throw errors.badRequest(`fieldValidation: invalid value "${v}": must be one of ${FIELD_VALIDATIONS.join(', ')}`);
+  }
+  return v as FieldValidation;
+}
+
+/**
+ * The resource's own admission, then the server's webhook: the object as it will be stored. What
+ * the schema's shaping warns about goes back as `Warning: 299` headers, which kubectl prints.
+ */
 async function admit(r: RestRequest, req: WriteRequest): Promise<KubeObject | undefined> {
-  const shaped = req.object && r.resource.shape ? { ...req, object: r.resource.shape(req.object, req.oldObject) } : req;
+  const mode = req.operation === 'DELETE' ? 'Ignore' : fieldValidation(r.url);
+  const warn = (message: string) => {
+    const now = r.res.getHeader('Warning');
+    const list = Array.isArray(now) ? now.map(String) : now === undefined ? [] : [String(now)];
+    const header = `299 - ${JSON.stringify(message)}`;
+    // A patch that is retried on a newer object shapes it again: say each thing once.
+    if (!list.includes(header)) r.res.setHeader('Warning', [...list, header]);
+  };
+  const shaped = req.object && r.resource.shape
+    ? { ...req, object: r.resource.shape(req.object, req.oldObject, { fieldValidation: mode, warn }) } : req;
   const own = (await r.resource.admit?.(shaped)) ?? shaped.object;
   if (req.operation === 'DELETE' || !own) return own;
   return (await r.webhook?.({ ...shaped, object: own })) ?? own;

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { selfSignedCertificate } from './certificate.js';
+import type { ShapeOptions } from './crd-schema.js';
 import { listenDual, type DualListener } from './listener.js';
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from '../../lib/log.js';
@@ -137,7 +138,7 @@ export class LocalApiServer {
     if (resource.store.get(ns, object.metadata.name)) throw errors.alreadyExists(resource.group, resource.resource, object.metadata.name);
     const { status: _status, ...rest } = object as KubeObject & { status?: unknown };
     const stored = { ...(resource.statusSubresource ? rest : object) } as KubeObject;
-    resource.store.put({ ...(resource.shape ? resource.shape(stored) : stored), metadata: { ...object.metadata, namespace: ns, uid: randomUUID(), creationTimestamp: timestamp(this.now()), generation: 1 } });
+    resource.store.put({ ...(resource.shape ? resource.shape(stored, undefined, this.inProcess(object)) : stored), metadata: { ...object.metadata, namespace: ns, uid: randomUUID(), creationTimestamp: timestamp(this.now()), generation: 1 } });
     return true;
   }
 
@@ -166,11 +167,16 @@ export class LocalApiServer {
     const live = resource.store.get(ns, object.metadata.name);
     if (!live) return this.create(object);
     const patchedLive = mergePatch(live, { ...object, metadata: { ...object.metadata, namespace: ns } }) as KubeObject;
-    const merged = resource.shape ? resource.shape(patchedLive, live) : patchedLive;
+    const merged = resource.shape ? resource.shape(patchedLive, live, this.inProcess(object)) : patchedLive;
     if (isDeepStrictEqual(merged, live)) return true;
     const generation = nextGeneration(live, merged);
     resource.store.put({ ...merged, status: live.status, metadata: { ...merged.metadata, uid: live.metadata.uid, creationTimestamp: live.metadata.creationTimestamp, generation } });
     return true;
+  }
+
+  /** The runtime's own writes (its manifests) prune an unknown field and log it, as Warn would. */
+  private inProcess(object: KubeObject): ShapeOptions {
+    return { fieldValidation: 'Warn', warn: (message) => this.log?.warn({ object: `${object.kind}/${object.metadata.name}` }, message) };
   }
 
   /** Whether the manifests' RBAC lets `user` do `verb` on a resource in a namespace (a SubjectAccessReview). */

@@ -23,11 +23,12 @@ async function start() {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'control-plane-'));
   const { admin } = await api.writeKubeconfigs({ dataDir: dir, serviceAccounts: [] });
   const env = { ...process.env, HOME: dir, KUBECONFIG: '' };
-  const kubectl = async (...a: string[]) =>
-    (await run('kubectl', ['--kubeconfig', admin, '--cache-dir', path.join(dir, 'cache'), ...a], { env, timeout: 60_000 })).stdout;
+  /** kubectl's stdout and stderr (a warning goes to stderr); rejects on a non-zero exit. */
+  const kubectlRun = (...a: string[]) => run('kubectl', ['--kubeconfig', admin, '--cache-dir', path.join(dir, 'cache'), ...a], { env, timeout: 60_000 });
+  const kubectl = async (...a: string[]) => (await kubectlRun(...a)).stdout;
   const file = async (name: string, text: string) => { const p = path.join(dir, name); await writeFile(p, text); return p; };
   const token = (api as unknown as { tokens: { adminToken: string } }).tokens.adminToken;
-  return { api, url, token, kubectl, file, stop: async () => { await api.close(); await rm(dir, { recursive: true, force: true }); } };
+  return { api, url, token, kubectl, kubectlRun, file, stop: async () => { await api.close(); await rm(dir, { recursive: true, force: true }); } };
 }
 
 const TRIGGER = (uri: string) => `apiVersion: eventing.knative.dev/v1
@@ -190,9 +191,21 @@ test('a CRD\'s schema shapes its objects: defaults filled, unknown fields pruned
     await s.kubectl('apply', '-f', path.join(ROOT, 'test/fixtures/manifests/widget-crd.yaml'));
     const widget = (spec: string) => `apiVersion: example.dev/v1\nkind: Widget\nmetadata: { name: w, namespace: default }\nspec: ${spec}\n`;
     const refusal = async (spec: string) => s.kubectl('apply', '-f', await s.file('w.yaml', widget(spec))).then(() => '', (e: { stderr: string }) => e.stderr);
-    t.regex(await s.kubectl('apply', '-f', await s.file('w.yaml', widget('{ size: 2, extra: dropped }'))), /created/);
+    // kubectl's default --validate=strict sends fieldValidation=Strict: an unknown field is refused, named.
+    t.regex(await refusal('{ size: 2, extra: dropped }'), /strict decoding error: unknown field "spec\.extra"/);
+    const warned = await s.kubectlRun('apply', '--validate=warn', '-f', await s.file('w.yaml', widget('{ size: 2, extra: dropped }')));
+    t.regex(warned.stdout, /created/);
+    t.regex(warned.stderr, /Warning: unknown field "spec\.extra"/, 'Warn prunes and says so');
     const stored = JSON.parse(await s.kubectl('get', 'widget', 'w', '-n', 'default', '-o', 'json')) as { spec: Record<string, unknown> };
     t.deepEqual(stored.spec, { size: 2, finish: 'matte', min: 0, max: 10 }, 'defaults filled, the unknown field pruned');
+    const ignored = await s.kubectlRun('apply', '--validate=false', '-f', await s.file('w.yaml', widget('{ size: 2, extra: again }')));
+    t.notRegex(ignored.stderr, /unknown field/, 'Ignore prunes silently');
+    const bad = await fetch(`${s.url}/apis/example.dev/v1/namespaces/default/widgets?fieldValidation=Sometimes`, {
+      method: 'POST', headers: { authorization: `Bearer ${s.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ apiVersion: 'example.dev/v1', kind: 'Widget', metadata: { name: 'w2' }, spec: { size: 1 } }),
+    });
+    t.is(bad.status, 400);
+    t.regex(((await bad.json()) as { message: string }).message, /fieldValidation: invalid value "Sometimes"/);
     t.regex(await refusal('{ size: 3, finish: shiny }'), /spec\.finish/);
     t.regex(await refusal('{ size: "big" }'), /spec\.size/);
     t.regex(await refusal('{ size: 3, min: 5, max: 4 }'), /min must not exceed max/);
