@@ -3,6 +3,7 @@ import { Deployment, StatefulSet } from 'kubernetes-models/apps/v1';
 import { Job } from 'kubernetes-models/batch/v1';
 import { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 import { CustomResourceDefinition } from 'kubernetes-models/apiextensions.k8s.io/v1';
+import { ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding } from 'kubernetes-models/admissionregistration.k8s.io/v1';
 import { Service as KnativeService } from '@kubernetes-models/knative/serving.knative.dev/v1';
 import { Broker, Trigger } from '@kubernetes-models/knative/eventing.knative.dev/v1';
 import { ApiServerSource, PingSource, SinkBinding } from '@kubernetes-models/knative/sources.knative.dev/v1';
@@ -50,6 +51,8 @@ export const KINDS: ReadonlyMap<string, KindInfo> = new Map<string, KindInfo>([
   ['rbac.authorization.k8s.io/v1/ClusterRole', builtin(ClusterRole, 'V1ClusterRole', false)],
   ['rbac.authorization.k8s.io/v1/ClusterRoleBinding', builtin(ClusterRoleBinding, 'V1ClusterRoleBinding', false)],
   ['apiextensions.k8s.io/v1/CustomResourceDefinition', builtin(CustomResourceDefinition, 'V1CustomResourceDefinition', false)],
+  ['admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy', builtin(ValidatingAdmissionPolicy, 'V1ValidatingAdmissionPolicy', false)],
+  ['admissionregistration.k8s.io/v1/ValidatingAdmissionPolicyBinding', builtin(ValidatingAdmissionPolicyBinding, 'V1ValidatingAdmissionPolicyBinding', false)],
   ['serving.knative.dev/v1/Service', knative(KnativeService, serviceCrd)],
   ['eventing.knative.dev/v1/Broker', knative(Broker, brokerCrd)],
   ['eventing.knative.dev/v1/Trigger', knative(Trigger, triggerCrd)],

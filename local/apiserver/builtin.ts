@@ -1,7 +1,7 @@
 /**
  * The built-in kinds the manifests use besides pods: namespaces, ConfigMaps, Secrets,
- * ServiceAccounts, the RBAC kinds and CustomResourceDefinitions, each printed as kubectl prints
- * it on a cluster.
+ * ServiceAccounts, the RBAC kinds, CustomResourceDefinitions and ValidatingAdmissionPolicies with
+ * their bindings, each printed as kubectl prints it on a cluster.
  */
 import type { ResourceDefinition, Verb } from './registry.js';
 import type { ObjectStore } from './store.js';
@@ -48,6 +48,13 @@ const KINDS: Kind[] = [
     printer: printer([col('Role')], (o) => [`${(o.roleRef as { kind?: string })?.kind}/${(o.roleRef as { name?: string })?.name}`]) },
   { group: 'apiextensions.k8s.io', version: 'v1', resource: 'customresourcedefinitions', kind: 'CustomResourceDefinition', namespaced: false,
     shortNames: ['crd', 'crds'], printer: CREATED_AT, statusSubresource: true },
+  { group: 'admissionregistration.k8s.io', version: 'v1', resource: 'validatingadmissionpolicies', kind: 'ValidatingAdmissionPolicy', namespaced: false,
+    statusSubresource: true,
+    printer: printer([col('Validations', '', 'integer'), col('ParamKind')], (o) => [Array.isArray(o.spec?.validations) ? o.spec.validations.length : 0,
+      o.spec?.paramKind ? `${o.spec.paramKind.apiVersion}/${o.spec.paramKind.kind}` : '<unset>']) },
+  { group: 'admissionregistration.k8s.io', version: 'v1', resource: 'validatingadmissionpolicybindings', kind: 'ValidatingAdmissionPolicyBinding', namespaced: false,
+    printer: printer([col('PolicyName'), col('ParamRef')], (o) => [o.spec?.policyName ?? '',
+      o.spec?.paramRef ? `${o.spec.paramRef.namespace ? `${o.spec.paramRef.namespace}/` : '*/'}${o.spec.paramRef.name ?? '*'}` : '<unset>']) },
 ];
 
 /** The built-in resources, each on its own store from `newStore`. */

@@ -19,6 +19,7 @@ import { serveWatch, type WatchSet } from './watch.js';
 import { serveLog } from './log-subresource.js';
 import { PATCH_TYPES, patched } from './patch.js';
 import type { FieldValidation } from './crd-schema.js';
+import type { PolicyOutcome, PolicyRequest } from './admission-policy.js';
 import type { KubeObject } from '../../lib/kube/object.js';
 
 /** Everything a handler needs about one request. */
@@ -38,6 +39,8 @@ export interface RestRequest {
   watchBufferBytes?: number;
   /** Admission for every resource after its own (validating webhooks); throws an ApiError to refuse. */
   webhook?: (req: WriteRequest) => KubeObject | void | Promise<KubeObject | void>;
+  /** ValidatingAdmissionPolicies, last: throws the refusal, or returns warnings. */
+  policies?: (req: PolicyRequest) => PolicyOutcome;
 }
 
 const FIELD_VALIDATIONS: readonly FieldValidation[] = ['Strict', 'Warn', 'Ignore'];
@@ -68,8 +71,15 @@ async function admit(r: RestRequest, req: WriteRequest): Promise<KubeObject | un
   const shaped = req.object && r.resource.shape
     ? { ...req, object: r.resource.shape(req.object, req.oldObject, { fieldValidation: mode, warn }) } : req;
   const own = (await r.resource.admit?.(shaped)) ?? shaped.object;
-  if (req.operation === 'DELETE' || !own) return own;
-  return (await r.webhook?.({ ...shaped, object: own })) ?? own;
+  const hooked = req.operation === 'DELETE' || !own ? own : (await r.webhook?.({ ...shaped, object: own })) ?? own;
+  const { resource } = r;
+  const outcome = r.policies?.({
+    operation: req.operation, group: resource.group, version: resource.version, resource: resource.resource, kind: resource.kind,
+    namespace: resource.namespaced ? req.namespace : undefined, name: (hooked ?? req.oldObject)?.metadata.name ?? '', user: req.user,
+    ...(hooked ? { object: hooked } : {}), ...(req.oldObject ? { oldObject: req.oldObject } : {}),
+  });
+  for (const w of outcome?.warnings ?? []) warn(w);
+  return hooked;
 }
 
 /** The largest request body accepted, as the API server's limit. */

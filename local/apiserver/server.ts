@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { selfSignedCertificate } from './certificate.js';
 import type { ShapeOptions } from './crd-schema.js';
+import { admitByPolicies, registrySource, type PolicyOutcome, type PolicyRequest } from './admission-policy.js';
 import { listenDual, type DualListener } from './listener.js';
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from '../../lib/log.js';
@@ -24,7 +25,7 @@ import { podObject, podsResource } from './pods.js';
 import { PodLogs } from './pod-logs.js';
 import { eventRecorder, type RecordEvent } from './events.js';
 import { authorize, buildPolicy, forbiddenMessage, type RbacPolicy, type RequestAttributes, type UserInfo } from './rbac.js';
-import { ResourceRegistry, type WriteRequest } from './registry.js';
+import { ResourceRegistry, type Resource, type WriteRequest } from './registry.js';
 import { requestInfo, type RequestInfo } from './request-info.js';
 import { nextGeneration, sendJson, serveResource } from './rest.js';
 import { mergePatch } from './patch.js';
@@ -138,7 +139,9 @@ export class LocalApiServer {
     if (resource.store.get(ns, object.metadata.name)) throw errors.alreadyExists(resource.group, resource.resource, object.metadata.name);
     const { status: _status, ...rest } = object as KubeObject & { status?: unknown };
     const stored = { ...(resource.statusSubresource ? rest : object) } as KubeObject;
-    resource.store.put({ ...(resource.shape ? resource.shape(stored, undefined, this.inProcess(object)) : stored), metadata: { ...object.metadata, namespace: ns, uid: randomUUID(), creationTimestamp: timestamp(this.now()), generation: 1 } });
+    const shaped = resource.shape ? resource.shape(stored, undefined, this.inProcess(object)) : stored;
+    this.checkPolicies(resource, { ...shaped, metadata: { ...shaped.metadata, namespace: ns } });
+    resource.store.put({ ...shaped, metadata: { ...object.metadata, namespace: ns, uid: randomUUID(), creationTimestamp: timestamp(this.now()), generation: 1 } });
     return true;
   }
 
@@ -169,9 +172,23 @@ export class LocalApiServer {
     const patchedLive = mergePatch(live, { ...object, metadata: { ...object.metadata, namespace: ns } }) as KubeObject;
     const merged = resource.shape ? resource.shape(patchedLive, live, this.inProcess(object)) : patchedLive;
     if (isDeepStrictEqual(merged, live)) return true;
+    this.checkPolicies(resource, merged, live);
     const generation = nextGeneration(live, merged);
     resource.store.put({ ...merged, status: live.status, metadata: { ...merged.metadata, uid: live.metadata.uid, creationTimestamp: live.metadata.creationTimestamp, generation } });
     return true;
+  }
+
+  /** ValidatingAdmissionPolicies over what this server holds, for requests and the runtime's own writes. */
+  private readonly policies = (r: PolicyRequest): PolicyOutcome => admitByPolicies(r, registrySource(this.registry));
+
+  /** The policies' verdict on an in-process write; a refusal throws, as it would for kubectl. */
+  private checkPolicies(resource: Resource, object: KubeObject, old?: KubeObject): void {
+    const { warnings } = this.policies({
+      operation: old ? 'UPDATE' : 'CREATE', group: resource.group, version: resource.version, resource: resource.resource, kind: resource.kind,
+      namespace: resource.namespaced ? object.metadata.namespace ?? 'default' : undefined, name: object.metadata.name, user: 'system:pingpong-runtime',
+      object, ...(old ? { oldObject: old } : {}),
+    });
+    for (const w of warnings) this.log?.warn({ object: `${object.kind}/${object.metadata.name}` }, w);
   }
 
   /** The runtime's own writes (its manifests) prune an unknown field and log it, as Warn would. */
@@ -344,7 +361,7 @@ export class LocalApiServer {
     if (!resource) throw errors.noRoute();
     await serveResource({
       req, res, url, info, user, resource, output: negotiate(req.headers.accept),
-      now: this.now, watches: this.watches, defaultWatchSeconds: this.watchSeconds, webhook: this.webhook,
+      now: this.now, watches: this.watches, defaultWatchSeconds: this.watchSeconds, webhook: this.webhook, policies: this.policies,
       watchBufferBytes: this.watchBufferBytes,
     });
   }

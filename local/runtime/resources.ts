@@ -36,7 +36,10 @@ const RBAC = new Set(['/ServiceAccount', 'rbac.authorization.k8s.io/Role', 'rbac
 /** What the runtime runs or serves, by `<group>/<kind>`; anything else is skipped. */
 const RUNS = new Set(['serving.knative.dev/Service', 'eventing.knative.dev/Broker', 'eventing.knative.dev/Trigger',
   'sources.knative.dev/PingSource', 'sources.knative.dev/SinkBinding', 'sources.knative.dev/ApiServerSource',
-  '/ConfigMap', '/Namespace', ...RBAC]);
+  '/ConfigMap', '/Namespace', ...RBAC,
+  // Served by the API, which enforces them: CRDs and their objects, admission policies.
+  'apiextensions.k8s.io/CustomResourceDefinition', 'pingpong.dev/PingPongTable',
+  'admissionregistration.k8s.io/ValidatingAdmissionPolicy', 'admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding']);
 
 const groupKind = (o: KubeObject) => `${o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : ''}/${o.kind}`;
 
