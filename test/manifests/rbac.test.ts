@@ -130,3 +130,20 @@ test('the comparison tells a Role limited to other names, or to none, from the d
   t.notDeepEqual(grantsOf(role(['other'])), calls);
   t.notDeepEqual(grantsOf(role(['pingpong-postgres', 'other'])), calls);
 });
+
+test('each ApiServerSource\'s ServiceAccount may get, list and watch exactly the kinds it names', async (t) => {
+  const objects = (await repoResources()).map((r) => r.object);
+  const crdPlural = new Map(objects.filter((o) => o.kind === 'CustomResourceDefinition').map((c) => [`${c.spec.group}/${c.spec.names.kind}`, c.spec.names.plural as string]));
+  const sources = objects.filter((o) => o.kind === 'ApiServerSource');
+  t.true(sources.length > 0);
+  for (const src of sources) {
+    const ns = src.metadata.namespace ?? 'default';
+    const granted = rolesOf(objects, src.spec.serviceAccountName, ns).flatMap(grantsOf).sort();
+    const wanted = (src.spec.resources as Array<{ apiVersion: string; kind: string }>).flatMap((r) => {
+      const group = r.apiVersion.includes('/') ? r.apiVersion.split('/')[0]! : '';
+      const plural = crdPlural.get(`${group}/${r.kind}`) ?? `${r.kind.toLowerCase()}s`;
+      return expand([group], [plural], ['get', 'list', 'watch']);
+    }).sort();
+    t.deepEqual(granted, wanted, `ApiServerSource ${src.metadata.name} (ServiceAccount ${src.spec.serviceAccountName})`);
+  }
+});

@@ -1,0 +1,11 @@
+/**
+ * Every Kubernetes API call scale-workers makes, declared once: kube.ts calls only these, and the
+ * manifest tests prove its Role grants exactly these. It reads the table (a watch keeps it
+ * current; a get re-reads it after a conflict), pins the forward Service's scale, and reports
+ * in the table's status.
+ */
+export const KUBE_ACCESS = [
+  { apiGroup: 'serving.knative.dev', resource: 'services', verbs: ['get', 'patch'], resourceNames: ['forward'] },
+  { apiGroup: 'pingpong.dev', resource: 'pingpongtables', verbs: ['get', 'list', 'watch'] },
+  { apiGroup: 'pingpong.dev', resource: 'pingpongtables/status', verbs: ['update'] },
+] as const;
