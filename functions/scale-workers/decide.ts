@@ -1,6 +1,6 @@
 /**
  * How many workers to run: the scaling rule of the PingPongTable, pure. Random mode picks a
- * count in [min, max] on each shuffle tick and, on a table change, only brings a count that the
+ * count in [min, max] on each shuffle tick and, on a table change, only brings a scale that the
  * new bounds exclude back inside them; Fixed mode is always its replicas. Level-based: the same
  * input gives the same answer, so a repeated event changes nothing.
  */
@@ -13,31 +13,39 @@ export type ScaleReason = 'fixed' | 'shuffle' | 'bounds';
 
 export interface Decision { to: number; reason: ScaleReason }
 
+/** The scale a Service's template sets now: min-scale and max-scale, where they are numbers. */
+export interface TemplateScale { min?: number; max?: number }
+
 /**
- * `current` is the count the Service is pinned at now (min-scale = max-scale), or undefined when it
- * is not pinned; `cause` is what woke scale-workers.
+ * `scale` is what the forward template sets now; `cause` is what woke scale-workers. Undefined
+ * means leave it: in Random mode a table change corrects only a count the new bounds exclude, and
+ * an autoscaled range already inside them (the shipped forward, 2 to 5) waits for the next tick.
  */
-export function decideWorkers(spec: WorkersSpec, current: number | undefined, cause: 'tick' | 'table', random: Random): Decision {
+export function decideWorkers(spec: WorkersSpec, scale: TemplateScale, cause: 'tick' | 'table', random: Random): Decision | undefined {
   if (spec.mode === 'Fixed') return { to: spec.replicas ?? spec.min, reason: 'fixed' };
-  const inside = current !== undefined && current >= spec.min && current <= spec.max;
-  if (cause === 'table' && inside) return { to: current, reason: 'bounds' };
-  if (cause === 'table' && current !== undefined) return { to: Math.min(spec.max, Math.max(spec.min, current)), reason: 'bounds' };
+  if (cause === 'table' && scale.min !== undefined) {
+    const pinned = scale.min === scale.max ? scale.min : undefined;
+    const inside = (n: number | undefined) => n !== undefined && n >= spec.min && n <= spec.max;
+    if (pinned !== undefined) return inside(pinned) ? undefined : { to: Math.min(spec.max, Math.max(spec.min, pinned)), reason: 'bounds' };
+    if (inside(scale.min) && inside(scale.max)) return undefined;
+  }
   return { to: spec.min + Math.floor(random() * (spec.max - spec.min + 1)), reason: 'shuffle' };
 }
 
 const MIN_SCALE = 'autoscaling.knative.dev/min-scale';
 const MAX_SCALE = 'autoscaling.knative.dev/max-scale';
 
-/** The count a template's annotations pin (min-scale = max-scale), else undefined. */
-export function pinnedCount(annotations: Readonly<Record<string, string>> | undefined): number | undefined {
-  const min = annotations?.[MIN_SCALE];
-  if (min === undefined || min !== annotations?.[MAX_SCALE] || !/^\d+$/.test(min)) return undefined;
-  return Number(min);
+const count = (v: string | undefined) => (v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined);
+
+/** min-scale and max-scale as a template's annotations set them. */
+export function templateScale(annotations: Readonly<Record<string, string>> | undefined): TemplateScale {
+  const min = count(annotations?.[MIN_SCALE]);
+  const max = count(annotations?.[MAX_SCALE]);
+  return { ...(min !== undefined ? { min } : {}), ...(max !== undefined ? { max } : {}) };
 }
 
-/** The floor the template sets now, for `from` when the count was not pinned. */
-export const floorCount = (annotations: Readonly<Record<string, string>> | undefined): number =>
-  /^\d+$/.test(annotations?.[MIN_SCALE] ?? '') ? Number(annotations![MIN_SCALE]) : 0;
+/** The count a scale pins (min = max), else undefined. */
+export const pinnedCount = (s: TemplateScale): number | undefined => (s.min !== undefined && s.min === s.max ? s.min : undefined);
 
 /** The merge patch that pins the template at `n` workers: a new Revision, whose pods replace the old. */
 export const pinPatch = (n: number) => ({ spec: { template: { metadata: { annotations: { [MIN_SCALE]: String(n), [MAX_SCALE]: String(n) } } } } });

@@ -7,7 +7,7 @@ import { DEFAULT_BODY_LIMIT, intFrom, stringFrom } from '../../lib/config.js';
 import { createLogger } from '../../lib/log.js';
 import { currentNamespace, loadKubeConfig } from '../../lib/kube/client.js';
 import type { KubeObject } from '../../lib/kube/object.js';
-import { decideWorkers, floorCount, pinnedCount, pinPatch, type WorkersSpec } from './decide.js';
+import { decideWorkers, pinnedCount, pinPatch, templateScale, type WorkersSpec } from './decide.js';
 import { kubeCluster } from './kube.js';
 import { seededRandom } from './seeded.js';
 import { tableStatus } from './status.js';
@@ -40,20 +40,22 @@ async function reconcile(event: CloudEvent<unknown>, cause: 'tick' | 'table', { 
     return undefined;
   }
   const svc = await cluster.service(config.service).catch(transient(`reading service ${config.service}`));
-  const annotations = svc.spec?.template?.metadata?.annotations as Record<string, string> | undefined;
-  const current = pinnedCount(annotations);
-  const decision = decideWorkers(table.spec.workers as WorkersSpec, current, cause, seededRandom(event.source, event.id));
+  const scale = templateScale(svc.spec?.template?.metadata?.annotations as Record<string, string> | undefined);
+  const current = pinnedCount(scale);
+  const decision = decideWorkers(table.spec.workers as WorkersSpec, scale, cause, seededRandom(event.source, event.id));
   let revision = String(svc.status?.latestCreatedRevisionName ?? '');
   let reply: CloudEvent<unknown> | undefined;
-  if (decision.to !== current) {
+  if (decision && decision.to !== current) {
     const patched = await cluster.patchService(config.service, () => pinPatch(decision.to)).catch(transient(`patching service ${config.service}`));
     revision = await cluster.revisionOf(config.service, Number(patched.metadata.generation ?? 0), config.revisionWaitMs).catch(transient(`reading service ${config.service}`));
-    reply = workersScaled(event, { service: config.service, from: current ?? floorCount(annotations), to: decision.to, revision, reason: decision.reason });
+    reply = workersScaled(event, { service: config.service, from: current ?? scale.min ?? 0, to: decision.to, revision, reason: decision.reason });
   }
+  // Left as it is, an autoscaled range reports its floor: the workers it keeps at least.
+  const workers = decision?.to ?? current ?? scale.min ?? 0;
   await cluster.writeStatus(config.table, (t: KubeObject) => tableStatus(t.status, {
-    generation: Number(t.metadata.generation ?? 1), workers: decision.to, revision, service: config.service,
+    generation: Number(t.metadata.generation ?? 1), workers, revision, service: config.service,
   }, new Date())).catch(transient(`writing the status of pingpongtable ${config.table}`));
-  note({ table: config.table, mode: table.spec.workers.mode, from: current ?? null, to: decision.to, reason: decision.reason, revision, changed: reply !== undefined });
+  note({ table: config.table, mode: table.spec.workers.mode, from: current ?? null, to: workers, reason: decision?.reason ?? 'in-bounds', revision, changed: reply !== undefined });
   return reply;
 }
 

@@ -1,42 +1,45 @@
 import test from 'ava';
-import { decideWorkers, floorCount, pinnedCount, pinPatch } from '../../functions/scale-workers/decide.js';
+import { decideWorkers, pinnedCount, pinPatch, templateScale } from '../../functions/scale-workers/decide.js';
 import { seededRandom } from '../../functions/scale-workers/seeded.js';
 import { tableStatus } from '../../functions/scale-workers/status.js';
 
 const random = (v: number) => () => v;
 
+const pinned = (n: number) => ({ min: n, max: n });
+
 test('Fixed mode is its replicas, whatever woke it and whatever runs', (t) => {
   for (const cause of ['tick', 'table'] as const) {
-    for (const current of [undefined, 1, 5, 9]) {
-      t.deepEqual(decideWorkers({ mode: 'Fixed', min: 1, max: 10, replicas: 4 }, current, cause, random(0.99)), { to: 4, reason: 'fixed' });
+    for (const scale of [{}, pinned(1), pinned(5), { min: 2, max: 9 }]) {
+      t.deepEqual(decideWorkers({ mode: 'Fixed', min: 1, max: 10, replicas: 4 }, scale, cause, random(0.99)), { to: 4, reason: 'fixed' });
     }
   }
 });
 
 test('Random mode: a tick draws in [min, max], both ends reachable', (t) => {
   const spec = { mode: 'Random' as const, min: 2, max: 5 };
-  t.deepEqual(decideWorkers(spec, 3, 'tick', random(0)), { to: 2, reason: 'shuffle' });
-  t.deepEqual(decideWorkers(spec, 3, 'tick', random(0.9999)), { to: 5, reason: 'shuffle' });
+  t.deepEqual(decideWorkers(spec, pinned(3), 'tick', random(0)), { to: 2, reason: 'shuffle' });
+  t.deepEqual(decideWorkers(spec, pinned(3), 'tick', random(0.9999)), { to: 5, reason: 'shuffle' });
   const seen = new Set<number>();
-  for (let i = 0; i < 500; i++) seen.add(decideWorkers(spec, undefined, 'tick', Math.random).to);
+  for (let i = 0; i < 500; i++) seen.add(decideWorkers(spec, {}, 'tick', Math.random)!.to);
   t.deepEqual([...seen].sort(), [2, 3, 4, 5]);
 });
 
-test('Random mode: a table change keeps a count inside the bounds and brings one outside back in', (t) => {
+test('Random mode: a table change leaves a scale inside the bounds and brings one outside back in', (t) => {
   const spec = { mode: 'Random' as const, min: 2, max: 5 };
-  t.deepEqual(decideWorkers(spec, 4, 'table', random(0)), { to: 4, reason: 'bounds' });
-  t.deepEqual(decideWorkers(spec, 9, 'table', random(0)), { to: 5, reason: 'bounds' });
-  t.deepEqual(decideWorkers(spec, 1, 'table', random(0.99)), { to: 2, reason: 'bounds' });
-  t.is(decideWorkers(spec, undefined, 'table', random(0.5)).reason, 'shuffle', 'an unpinned Service gets a first draw');
+  t.is(decideWorkers(spec, pinned(4), 'table', random(0)), undefined, 'a pinned count inside');
+  t.is(decideWorkers(spec, { min: 2, max: 5 }, 'table', random(0)), undefined, 'an autoscaled range inside: the next tick draws');
+  t.deepEqual(decideWorkers(spec, pinned(9), 'table', random(0)), { to: 5, reason: 'bounds' });
+  t.deepEqual(decideWorkers(spec, pinned(1), 'table', random(0.99)), { to: 2, reason: 'bounds' });
+  t.deepEqual(decideWorkers(spec, { min: 1, max: 8 }, 'table', random(0.5)), { to: 4, reason: 'shuffle' }, 'a range reaching outside gets a draw');
+  t.is(decideWorkers(spec, {}, 'table', random(0.5))!.reason, 'shuffle', 'a template without a scale gets a draw');
 });
 
-test('a pinned count is min-scale = max-scale; anything else is not pinned', (t) => {
-  t.is(pinnedCount({ 'autoscaling.knative.dev/min-scale': '3', 'autoscaling.knative.dev/max-scale': '3' }), 3);
-  t.is(pinnedCount({ 'autoscaling.knative.dev/min-scale': '2', 'autoscaling.knative.dev/max-scale': '5' }), undefined);
-  t.is(pinnedCount({ 'autoscaling.knative.dev/min-scale': 'x', 'autoscaling.knative.dev/max-scale': 'x' }), undefined);
-  t.is(pinnedCount(undefined), undefined);
-  t.is(floorCount({ 'autoscaling.knative.dev/min-scale': '2' }), 2);
-  t.is(floorCount({}), 0);
+test('the template scale is min-scale and max-scale; pinned when they are equal', (t) => {
+  t.deepEqual(templateScale({ 'autoscaling.knative.dev/min-scale': '3', 'autoscaling.knative.dev/max-scale': '3' }), { min: 3, max: 3 });
+  t.is(pinnedCount(templateScale({ 'autoscaling.knative.dev/min-scale': '3', 'autoscaling.knative.dev/max-scale': '3' })), 3);
+  t.is(pinnedCount(templateScale({ 'autoscaling.knative.dev/min-scale': '2', 'autoscaling.knative.dev/max-scale': '5' })), undefined);
+  t.deepEqual(templateScale({ 'autoscaling.knative.dev/min-scale': 'x', 'autoscaling.knative.dev/max-scale': '4' }), { max: 4 });
+  t.deepEqual(templateScale(undefined), {});
   t.deepEqual(pinPatch(4), { spec: { template: { metadata: { annotations: { 'autoscaling.knative.dev/min-scale': '4', 'autoscaling.knative.dev/max-scale': '4' } } } } });
 });
 
@@ -47,7 +50,7 @@ test('a redelivered tick draws the same count; another tick may not', (t) => {
   t.deepEqual(Array.from({ length: 5 }, () => b()), draws);
   t.true(draws.every((d) => d >= 0 && d < 1));
   const counts = new Set<number>();
-  for (let i = 0; i < 200; i++) counts.add(decideWorkers({ mode: 'Random', min: 1, max: 10 }, undefined, 'tick', seededRandom('/s', `tick-${i}`)).to);
+  for (let i = 0; i < 200; i++) counts.add(decideWorkers({ mode: 'Random', min: 1, max: 10 }, {}, 'tick', seededRandom('/s', `tick-${i}`))!.to);
   t.true(counts.size >= 8, `ticks spread over the range: ${[...counts].sort((x, y) => x - y)}`);
 });
 

@@ -20,14 +20,20 @@ export interface Instance {
   exited: () => boolean;
 }
 
-/** Runs `npm start -- <flags>` in its own process group on free ports and a temp data dir. */
+const YEARLY_SHUFFLE = path.join(ROOT, 'test/fixtures/manifests/shuffle-workers-yearly.yaml');
+
+/**
+ * Runs `npm start -- <flags>` in its own process group on free ports and a temp data dir. The
+ * shuffle-workers tick is made yearly unless `shuffle` is set: a test that is not about scaling
+ * would otherwise see forward roll to a new revision every minute.
+ */
 export async function npmStart(extra: string[] = [], env: Record<string, string> = {},
-  where: { cwd?: string; dataDir?: string } = {}): Promise<Instance> {
+  where: { cwd?: string; dataDir?: string; shuffle?: boolean } = {}): Promise<Instance> {
   // A private (0700) temp dir, like a home folder: as root, PostgreSQL must cope with it.
   const dataDir = where.dataDir ?? await mkdtemp(path.join(os.tmpdir(), 'pingpong-e2e-'));
   const [gateway, broker, api] = [await freePort(), await freePort(), await freePort()];
   const child: ChildProcess = spawn('npm', ['start', '--', '--data-dir', dataDir, '--gateway-port', String(gateway),
-    '--broker-port', String(broker), '--api-port', String(api), ...extra], {
+    '--broker-port', String(broker), '--api-port', String(api), ...(where.shuffle ? [] : ['-f', YEARLY_SHUFFLE]), ...extra], {
     cwd: where.cwd ?? ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true,
   });
   let out = '';
