@@ -1,6 +1,9 @@
 /** The local Broker: ingress, Trigger filters, deliveries with Knative's retry and dead-letter rules. */
-export { LocalBroker, ARRIVAL_TIME_EXTENSION } from './broker.js';
-export type { LocalBrokerOptions, BrokerStats, TriggerStats, BrokerStatsSnapshot, IngestResult } from './broker.js';
+export { LocalBroker } from './broker.js';
+export type { LocalBrokerOptions } from './broker.js';
+export { ARRIVAL_TIME_EXTENSION } from './routing.js';
+export type { BrokerStats, TriggerStats, BrokerStatsSnapshot } from './stats.js';
+export type { IngestResult } from './ingress.js';
 export type { WireEvent } from '../../lib/cloudevents/message.js';
 export { decodeMessage, binaryMessage } from '../../lib/cloudevents/message.js';
 export { post, TransportError, destinationUrl } from './deliver.js';

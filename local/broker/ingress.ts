@@ -1,10 +1,12 @@
 /**
- * The Broker's ingress as an HTTP handler, with the MT broker's answers
- * (EVT pkg/broker/ingress/ingress_handler.go): OPTIONS → 200 advertising POST; other methods
- * → 405; `/` → 404; a path that is not `/<namespace>/<broker>` → 400; not a valid CloudEvent →
- * 400 naming the field; unknown broker → 404; accepted → 202.
+ * The Broker's ingress over HTTP: the server every Broker shares, and its handler with the MT
+ * broker's answers (EVT pkg/broker/ingress/ingress_handler.go): OPTIONS → 200 advertising POST;
+ * other methods → 405; `/` → 404; a path that is not `/<namespace>/<broker>` → 400; not a valid
+ * CloudEvent → 400 naming the field; unknown broker → 404; accepted → 202.
  */
-import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import http, { type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '../../lib/log.js';
 import { BadRequest, badRequestBody } from '../../lib/cloudevents/errors.js';
 import type { FieldError } from '../../lib/contract/index.js';
 import { decodeMessage, type WireEvent } from '../../lib/cloudevents/message.js';
@@ -116,5 +118,46 @@ export function ingressHandler(sink: IngestSink, maxBodyBytes = DEFAULT_MAX_BODY
     const result = sink(where.namespace, where.broker, event);
     if (result.status === 202) return answer(res, 202);
     return answer(res, result.status, { error: result.error, ...(result.errors ? { errors: result.errors } : {}) });
+  }
+}
+
+/** The ingress server: one port for every Broker, each at `/<namespace>/<name>`. */
+export class IngressServer {
+  private server?: http.Server;
+  private baseUrl?: string;
+
+  constructor(private readonly sink: IngestSink, private readonly maxBodyBytes: number, private readonly log: Logger) {}
+
+  /** Starts listening; resolves with the port (pass 0 for any). */
+  async listen(port: number, host = '127.0.0.1'): Promise<number> {
+    if (this.server) throw new Error('the broker ingress is already listening');
+    const server = http.createServer(ingressHandler(this.sink, this.maxBodyBytes));
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const actual = (server.address() as AddressInfo).port;
+    this.baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${actual}`;
+    this.log.debug({ url: this.baseUrl }, 'broker ingress listening');
+    return actual;
+  }
+
+  /** The ingress URL of a Broker (`http://host:port/<ns>/<name>`), once listening. */
+  url(namespace: string, name: string): string | undefined {
+    return this.baseUrl ? `${this.baseUrl}/${namespace}/${name}` : undefined;
+  }
+
+  /** Stops listening and cuts open connections short. */
+  async close(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    const done = new Promise<void>((r) => server.close(() => r()));
+    server.closeAllConnections();
+    await done;
   }
 }
