@@ -44,17 +44,23 @@ async function reconcile(event: CloudEvent<unknown>, cause: 'tick' | 'table', { 
   const current = pinnedCount(scale);
   const decision = decideWorkers(table.spec.workers as WorkersSpec, scale, cause, seededRandom(event.source, event.id));
   let revision = String(svc.status?.latestCreatedRevisionName ?? '');
-  let reply: CloudEvent<unknown> | undefined;
-  if (decision && decision.to !== current) {
-    const patched = await cluster.patchService(config.service, () => pinPatch(decision.to)).catch(transient(`patching service ${config.service}`));
-    revision = await cluster.revisionOf(config.service, Number(patched.metadata.generation ?? 0), config.revisionWaitMs).catch(transient(`reading service ${config.service}`));
-    reply = workersScaled(event, { service: config.service, from: current ?? scale.min ?? 0, to: decision.to, revision, reason: decision.reason });
+  const patched = decision !== undefined && decision.to !== current;
+  if (patched) {
+    const after = await cluster.patchService(config.service, () => pinPatch(decision.to)).catch(transient(`patching service ${config.service}`));
+    revision = await cluster.revisionOf(config.service, Number(after.metadata.generation ?? 0), config.revisionWaitMs).catch(transient(`reading service ${config.service}`));
   }
   // Left as it is, an autoscaled range reports its floor: the workers it keeps at least.
   const workers = decision?.to ?? current ?? scale.min ?? 0;
-  await cluster.writeStatus(config.table, (t: KubeObject) => tableStatus(t.status, {
-    generation: Number(t.metadata.generation ?? 1), workers, revision, service: config.service,
+  // observedGeneration is the generation this decision read, not a newer one it has not seen.
+  const told = await cluster.writeStatus(config.table, (t: KubeObject) => tableStatus(t.status, {
+    generation: Number(table.metadata.generation ?? 1), workers, revision, service: config.service,
   }, new Date())).catch(transient(`writing the status of pingpongtable ${config.table}`));
+  // A change is told until the table reports it: when the status write after a patch failed, the
+  // retry finds the Service already pinned but the table still saying the old count, and tells it
+  // then (the id derives from the cause, so it is the event the first try would have sent).
+  const from = patched ? current ?? scale.min ?? 0 : told?.workers;
+  const reply = decision && from !== undefined && (patched || from !== workers)
+    ? workersScaled(event, { service: config.service, from, to: workers, revision, reason: decision.reason }) : undefined;
   note({ table: config.table, mode: table.spec.workers.mode, from: current ?? null, to: workers, reason: decision?.reason ?? 'in-bounds', revision, changed: reply !== undefined });
   return reply;
 }

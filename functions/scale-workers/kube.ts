@@ -28,8 +28,11 @@ export interface Cluster {
    * longer than `timeoutMs` (the status then says the revision is pending).
    */
   revisionOf(name: string, generation: number, timeoutMs?: number): Promise<string>;
-  /** Replaces the table's status with `make(table)` on a fresh read; retries a Conflict; skips when equal. */
-  writeStatus(name: string, make: (t: KubeObject) => unknown): Promise<void>;
+  /**
+   * Replaces the table's status with `make(table)` on a fresh read; retries a Conflict; skips when
+   * equal. Resolves to the status the fresh read had before (what the table told until now).
+   */
+  writeStatus(name: string, make: (t: KubeObject) => unknown): Promise<{ workers?: number } | undefined>;
   stop(): void;
 }
 
@@ -84,11 +87,11 @@ export function kubeCluster(kc: KubeConfig, namespace: string): Cluster {
       for (let attempt = 1; ; attempt++) {
         const live = await get(name);
         const status = make(live);
-        if (JSON.stringify(status) === JSON.stringify(live.status ?? {})) return;
+        if (JSON.stringify(status) === JSON.stringify(live.status ?? {})) return live.status;
         call('pingpongtables/status', 'update');
         try {
           await api.replaceNamespacedCustomObjectStatus({ ...TABLES, namespace, name, body: { ...live, status } });
-          return;
+          return live.status;
         } catch (e) {
           if (!isConflict(e) || attempt >= CONFLICT_TRIES) throw e;
         }
