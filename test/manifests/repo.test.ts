@@ -38,7 +38,7 @@ test('each manifest file holds one resource, named by apply order', async (t) =>
 
 test('the Knative Services follow the project rules (one image, probe, non-root, visibility)', async (t) => {
   const services = (await repoResources()).map((r) => r.object).filter((o) => o.apiVersion === 'serving.knative.dev/v1' && o.kind === 'Service');
-  t.is(services.length, 5);
+  t.is(services.length, 6);
   for (const s of services) {
     const name = s.metadata.name;
     const tmpl = s.spec.template;
