@@ -40,7 +40,7 @@ test.after.always(async () => {
 
 test.serial('npm start reports each step, then the Services with their URLs, the Broker and the UI (one JSON record off a terminal)', (t) => {
   const out = pp.output();
-  for (const want of ['PostgreSQL ready', 'Kubernetes API on', 'Broker ingress on', 'Serving 4 Knative Services', 'PingSource(s) scheduled']) {
+  for (const want of ['PostgreSQL ready', 'Kubernetes API on', 'Broker ingress on', 'Serving 6 Knative Services', 'PingSource(s) scheduled']) {
     t.true(out.includes(want), `missing "${want}"`);
   }
   const ready = out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>)
