@@ -1,7 +1,7 @@
 import {
   APISERVER_ADD, APISERVER_DELETE, APISERVER_UPDATE, type DataOf, type FieldError,
 } from '../../lib/contract/index.js';
-import { SERVICE_LABEL } from './snapshot.js';
+import { SERVICE_LABEL } from '../../lib/kube/pods.js';
 
 export type PodChangeType = typeof APISERVER_ADD | typeof APISERVER_UPDATE | typeof APISERVER_DELETE;
 

@@ -6,9 +6,10 @@ import { APISERVER_ADD, APISERVER_DELETE, APISERVER_UPDATE, PING_SOURCE_TICK, po
 import { DEFAULT_BODY_LIMIT, intFrom, stringFrom } from '../../lib/config.js';
 import { createLogger } from '../../lib/log.js';
 import { currentNamespace, loadKubeConfig } from '../../lib/kube/client.js';
+import { kubeWorkerPods } from '../../lib/kube/worker-pods.js';
+import { KUBE_ACCESS } from './kube-access.js';
 import { POD_CAUSE, TICK_CAUSE, podChange, type PodChangeType } from './cause.js';
 import { snapshot } from './snapshot.js';
-import { kubeWorkerPods } from './workers.js';
 
 const env = process.env;
 const log = createLogger('list-pods');
@@ -19,7 +20,7 @@ const config = Object.freeze({
   // How long a change's snapshot waits for the cache to apply that change before it lists anyway.
   catchUpMs: intFrom(env, 'CACHE_CATCH_UP_MS', 2000, { min: 0, max: 10_000 }),
 });
-const workers = kubeWorkerPods(kc, config.namespace, config.service, log);
+const workers = kubeWorkerPods(kc, config.namespace, config.service, log, KUBE_ACCESS);
 workers.start();
 
 /** The reply: the worker pods now, under an id derived from the cause, so a redelivery repeats it. */

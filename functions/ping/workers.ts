@@ -1,4 +1,5 @@
-import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { isReady, servingPort } from '../../lib/kube/pods.js';
 import { assertDeclared } from '../../lib/kube/client.js';
 import { KUBE_ACCESS } from './kube-access.js';
 import type { WorkerPod } from './aim.js';
@@ -6,9 +7,6 @@ import type { WorkerPod } from './aim.js';
 /** The port through which ping sees the cluster: the worker pods that can catch a ball now. */
 export interface Workers { list(): Promise<WorkerPod[]> }
 
-const isLive = (p: V1Pod): boolean =>
-  p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp &&
-  (p.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 
 /** Lists the ready pods of the worker Service through the Kubernetes API (`list pods` only). */
 export function kubeWorkers(kc: KubeConfig, namespace: string, service: string): Workers {
@@ -17,10 +15,10 @@ export function kubeWorkers(kc: KubeConfig, namespace: string, service: string):
     async list() {
       assertDeclared(KUBE_ACCESS, '', 'pods', 'list');
       const pods = await api.listNamespacedPod({ namespace, labelSelector: `serving.knative.dev/service=${service}` });
-      return pods.items.filter(isLive).map((p) => ({
+      return pods.items.filter(isReady).map((p) => ({
         name: p.metadata!.name!,
         ip: p.status?.podIP ?? '',
-        port: p.spec?.containers?.[0]?.ports?.[0]?.containerPort ?? 8080,
+        port: servingPort(p) ?? 8080,
       }));
     },
   };

@@ -5,6 +5,7 @@ import {
 } from '../../lib/contract/index.js';
 import type { HistoryNotice } from '../../lib/db/notify.js';
 import type { Step } from './flight.js';
+import { REVISION_LABEL, servingPort } from '../../lib/kube/pods.js';
 
 /**
  * What record-hop stores for each event, as plain rows: no SQL, no pg, no clock. `at` is the
@@ -155,8 +156,7 @@ const podChange = (type: keyof typeof POD_KIND): Mapper<typeof type> => (m, obj)
   const pod = Pod.safeParse(obj);
   if (!pod.success) return { table: 'event', writes: [] };
   const { metadata, spec, status } = pod.data;
-  // The serving port: Knative adds a queue-proxy container beside the user's; skip it.
-  const port = spec?.containers?.find((c) => c.name !== 'queue-proxy' && c.ports?.length)?.ports?.[0]?.containerPort ?? null;
+  const port = servingPort({ spec }) ?? null;
   return {
     table: 'pod_event',
     writes: [{
@@ -164,7 +164,7 @@ const podChange = (type: keyof typeof POD_KIND): Mapper<typeof type> => (m, obj)
       row: {
         ...from(m), kind: POD_KIND[type], name: metadata.name, namespace: metadata.namespace ?? null,
         ip: status?.podIP || null, port, phase: status?.phase ?? null,
-        revision: metadata.labels?.['serving.knative.dev/revision'] ?? null,
+        revision: metadata.labels?.[REVISION_LABEL] ?? null,
       },
     }],
   };

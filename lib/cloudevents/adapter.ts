@@ -21,7 +21,8 @@ export type EventHandlers = { [K in EventType]?: EventHandler<K> };
 
 /** A plain HTTP route (e.g. `POST /compute`, `GET /ping`), answered by a pure function too. */
 export interface RouteRequest { headers: Record<string, string>; body: string; query: Record<string, unknown> }
-export interface RouteReply { status: number; json?: unknown; text?: string }
+/** A route's answer: JSON, or text with its media type (text/plain unless `type` says, e.g. text/html). */
+export interface RouteReply { status: number; json?: unknown; text?: string; type?: string }
 /** A route logs a `handled` line when it noted what it did (so probes and pings stay quiet). */
 export type Route = (req: RouteRequest, ctx: HandlerContext) => Promise<RouteReply> | RouteReply;
 
@@ -115,7 +116,7 @@ export function functionApp(spec: AppSpec): HttpFunction {
         const out = await route({ headers: plainHeaders(req.headers), body: body.toString('utf8'), query: req.query }, notes);
         if (Object.keys(noted).length) log.info({ route: key, ...noted, status: out.status, ms: Date.now() - started }, 'handled');
         if (out.json !== undefined) sendJson(res, out.status, out.json);
-        else res.status(out.status).type('text/plain').send(out.text ?? '');
+        else res.status(out.status).type(out.type ?? 'text/plain').send(out.text ?? '');
       } catch (e) {
         failure(res, log, e, { route: key, ...noted });
       }

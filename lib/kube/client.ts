@@ -22,7 +22,7 @@ export function currentNamespace(kc: KubeConfig, fallback = 'default'): string {
 }
 
 /** One declared API call: what a function's Role must grant, no more. */
-export interface KubeAccess { readonly apiGroup: string; readonly resource: string; readonly verbs: readonly string[] }
+export interface KubeAccess { readonly apiGroup: string; readonly resource: string; readonly verbs: readonly string[]; readonly resourceNames?: readonly string[] }
 
 /** Refuses a call the function did not declare, so its RBAC and its code cannot drift apart. */
 export function assertDeclared(access: readonly KubeAccess[], apiGroup: string, resource: string, verb: string): void {

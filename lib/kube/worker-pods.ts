@@ -1,16 +1,17 @@
 import { CoreV1Api, makeInformer, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
-import { assertDeclared } from '../../lib/kube/client.js';
-import type { Logger } from '../../lib/log.js';
-import { KUBE_ACCESS } from './kube-access.js';
-import { SERVICE_LABEL } from './snapshot.js';
+import { assertDeclared, type KubeAccess } from './client.js';
+import type { Logger } from '../log.js';
+import { SERVICE_LABEL } from './pods.js';
 import { SeenVersions } from './seen-versions.js';
 
-/** The port through which list-pods sees the cluster: the worker pods, kept live. */
+/** The worker pods, kept live: how list-pods and forward's peering see the cluster. */
 export interface WorkerPods {
   /** Starts the cache in the background; until it has synced, `list` asks the API directly. */
   start(): void;
   /** The worker pods now: from the cache once synced, else one direct list. */
   list(): Promise<{ pods: V1Pod[]; from: 'cache' | 'api' }>;
+  /** The cached pods, or undefined until the cache has synced (a caller that cannot wait for a list). */
+  cached(): V1Pod[] | undefined;
   /** True once the cache has applied this version of a pod, false after `ms`; true at once when unsynced (the direct list is newer). */
   caughtUp(name: string, resourceVersion: string, ms: number): Promise<boolean>;
 }
@@ -25,14 +26,14 @@ const MAX_RETRY_MS = 30_000;
  * relists on that itself), so this restarts it with a backoff and falls back to a direct list
  * meanwhile, so a snapshot never comes from a cache that stopped following the API.
  */
-export function kubeWorkerPods(kc: KubeConfig, namespace: string, service: string, log: Logger): WorkerPods {
+export function kubeWorkerPods(kc: KubeConfig, namespace: string, service: string, log: Logger, access: readonly KubeAccess[]): WorkerPods {
   const api = kc.makeApiClient(CoreV1Api);
   const labelSelector = `${SERVICE_LABEL}=${service}`;
   const listOnce = () => {
-    assertDeclared(KUBE_ACCESS, '', 'pods', 'list');
+    assertDeclared(access, '', 'pods', 'list');
     return api.listNamespacedPod({ namespace, labelSelector });
   };
-  assertDeclared(KUBE_ACCESS, '', 'pods', 'watch');
+  assertDeclared(access, '', 'pods', 'watch');
   const informer = makeInformer<V1Pod>(kc, `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`, listOnce, labelSelector);
   const seen = new SeenVersions();
   const note = (p: V1Pod) => seen.add(p.metadata?.name ?? '', p.metadata?.resourceVersion);
@@ -78,6 +79,7 @@ export function kubeWorkerPods(kc: KubeConfig, namespace: string, service: strin
       if (synced) return { pods: [...informer.list(namespace)], from: 'cache' };
       return { pods: (await listOnce()).items, from: 'api' };
     },
+    cached: () => (synced ? [...informer.list(namespace)] : undefined),
     caughtUp(name, resourceVersion, ms) {
       return synced ? seen.wait(name, resourceVersion, ms) : Promise.resolve(true);
     },

@@ -31,3 +31,15 @@ test('bounce does not mutate the ball it caught', (t) => {
   bounce(b, 'w9');
   t.deepEqual(b.path, ['x']);
 });
+
+test('a ball whose target has gone drops with target-gone; unknown pods leave it in play; landing wins', (t) => {
+  const b = thrown({ hop: 3, path: ['a'] });
+  const gone = bounce(b, 'w2', false);
+  t.is(gone.kind, 'dropped');
+  if (gone.kind === 'dropped') t.is(gone.ball.reason, 'target-gone');
+  t.deepEqual(gone.ball.path, ['a', 'w2']);
+  t.is(gone.ball.hop, 3, 'a drop is not a hop');
+  t.is(bounce(b, 'w2', undefined).kind, 'thrown', 'while the pods are not known yet, the ball plays on');
+  t.is(bounce(b, 'w2', true).kind, 'thrown');
+  t.is(bounce(thrown({ hop: 3 }), thrown({}).ball.target, false).kind, 'landed', 'a ball reaching its target lands, whatever the cache says');
+});

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { SeenVersions } from '../../functions/list-pods/seen-versions.js';
+import { SeenVersions } from '../../lib/kube/seen-versions.js';
 
 test('a version already seen answers at once; one seen later wakes its waiters', async (t) => {
   const seen = new SeenVersions();

@@ -1,0 +1,49 @@
+/**
+ * Who plays, pure: the live workers as the pod lister's page lists them, the peers a worker pings
+ * (every ready worker but itself), whether a ball's target is still there, and the page in HTML.
+ */
+import { isLive, isReady, revisionOf, servingPort, type PodLike } from '../../lib/kube/pods.js';
+
+export interface Peer { name: string; ip: string; port: number; revision: string; since: string }
+
+const sinceOf = (p: PodLike): string => {
+  const t = p.status?.startTime;
+  return t instanceof Date ? t.toISOString() : typeof t === 'string' ? t : '';
+};
+
+/** The ready workers, by name: the same list from every replica that sees the same pods. */
+export function livePeers(pods: readonly PodLike[]): Peer[] {
+  return pods.filter((p) => isReady(p) && p.metadata?.name)
+    .map((p) => ({ name: p.metadata!.name!, ip: p.status?.podIP ?? '', port: servingPort(p) ?? 0, revision: revisionOf(p), since: sinceOf(p) }))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** The peers a worker pings: every live worker but itself, with an address to reach. */
+export const othersOf = (peers: readonly Peer[], self: string): Peer[] => peers.filter((p) => p.name !== self && p.ip && p.port);
+
+/** True when the target pod is still in the pool (not deleted, not finished), so a ball may still land there. */
+export const targetPresent = (pods: readonly PodLike[], target: string): boolean => pods.some((p) => p.metadata?.name === target && isLive(p));
+
+const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** The pod lister's page for a browser: the IPs of the live workers, which worker answered, when. */
+export function peersPage(peers: readonly Peer[], self: string, now: Date): string {
+  const rows = peers.map((p) => `<tr${p.name === self ? ' class="self"' : ''}><td>${escape(p.name)}</td><td>${escape(p.ip)}:${p.port}</td><td>${escape(p.revision)}</td><td>${escape(p.since)}</td></tr>`);
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Workers (${peers.length})</title>
+<meta http-equiv="refresh" content="2">
+<style>body{font:14px system-ui,sans-serif;margin:2rem}table{border-collapse:collapse}td,th{padding:.3rem .8rem;text-align:left;border-bottom:1px solid #ddd}.self{font-weight:600}</style>
+</head><body>
+<h1>${peers.length} live worker${peers.length === 1 ? '' : 's'}</h1>
+<table><thead><tr><th>pod</th><th>address</th><th>revision</th><th>since</th></tr></thead>
+<tbody>${rows.join('')}</tbody></table>
+<p>Answered by ${escape(self)} at ${now.toISOString()}; refreshes every 2 s. As JSON: <code>curl -H 'Accept: application/json' …/peers</code></p>
+</body></html>
+`;
+}
+
+/** HTML for a browser (Accept names text/html first), JSON for everyone else. */
+export const wantsHtml = (accept: string | undefined): boolean => {
+  const first = (accept ?? '').split(',')[0]?.trim().toLowerCase() ?? '';
+  return first.startsWith('text/html');
+};
