@@ -9,17 +9,23 @@ import { createLogger } from '../../lib/log.js';
 import { currentNamespace, loadKubeConfig } from '../../lib/kube/client.js';
 import { aimBalls } from './aim.js';
 import { kubeWorkers } from './workers.js';
+import { KUBE_ACCESS } from './kube-access.js';
+import { watchTable } from '../../lib/kube/table-watch.js';
 
 const env = process.env;
 const log = createLogger('ping');
 const config = Object.freeze({
-  maxHops: intFrom(env, 'MAX_HOPS', 20, { min: 1, max: 1000 }),
-  ballsPerTick: intFrom(env, 'BALLS_PER_TICK', 1, { min: 1, max: 100 }),
   sink: env.K_SINK,
   service: stringFrom(env, 'WORKERS_SERVICE', 'forward'),
+  table: stringFrom(env, 'TABLE_NAME', 'default'),
 });
 const kc = loadKubeConfig();
-const workers = kubeWorkers(kc, stringFrom(env, 'WORKERS_NAMESPACE', currentNamespace(kc, 'pingpong')), config.service);
+const namespace = stringFrom(env, 'WORKERS_NAMESPACE', currentNamespace(kc, 'pingpong'));
+const workers = kubeWorkers(kc, namespace, config.service);
+// The game's settings (balls per tick, max hops) come from the table, followed live: a
+// `kubectl edit ppt default` applies at the next serve, with no new revision.
+const table = watchTable(kc, namespace, config.table, KUBE_ACCESS, undefined,
+  (e) => log.debug({ err: (e as Error)?.message }, 'the table watch ended; following it again'));
 
 /** Serves balls: one is the reply; more than one go to K_SINK, each send checked. */
 async function serve(event: CloudEvent<unknown>, request: BallRequested, { note }: HandlerContext) {
@@ -29,8 +35,10 @@ async function serve(event: CloudEvent<unknown>, request: BallRequested, { note 
   } catch (e) {
     throw new Transient(`listing ${config.service} pods failed: ${(e as Error).message}`, { cause: e });
   }
-  const aimed = aimBalls({ request, workers: live, cause: event, ballsPerTick: config.ballsPerTick,
-    maxHops: config.maxHops, now: new Date(), random: Math.random });
+  const balls = table.current()?.spec?.balls as { perTick: number; maxHops: number } | undefined;
+  if (!balls) throw new Transient(`the PingPongTable ${config.table} in ${namespace} is not known yet: it says how many balls to serve`);
+  const aimed = aimBalls({ request, workers: live, cause: event, ballsPerTick: balls.perTick,
+    maxHops: balls.maxHops, now: new Date(), random: Math.random });
   if (!aimed.ok) {
     if (aimed.retry) throw new Transient(aimed.errors.map((e) => e.message).join('; '));
     throw new BadRequest(aimed.errors);

@@ -9,7 +9,9 @@ const podName = z.string().min(1).max(253);
 export const Ball = z.strictObject({
   id: z.string().min(1).max(128),
   target: podName,
-  maxHops: z.int().min(1).max(1000),
+  // Each hop is a round trip through the Broker, whose TTL (255, Knative's default) would end a
+  // longer flight as a dead letter instead of a max-hops drop.
+  maxHops: z.int().min(1).max(250),
   servedAt: z.iso.datetime({ offset: true }),
 });
 
@@ -26,7 +28,7 @@ export const BallDropped = BallInFlight.extend({
 export const BallRequested = z.strictObject({
   count: z.int().min(1).max(100).optional(),
   target: podName.optional(),
-  /** Hops each ball may make before it drops (ping's MAX_HOPS when absent): the same bounds as a ball's. */
+  /** Hops each ball may make before it drops (the table's balls.maxHops when absent): the same bounds as a ball's. */
   maxHops: Ball.shape.maxHops.optional(),
 });
 

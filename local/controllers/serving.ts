@@ -61,13 +61,16 @@ function syncOwned(store: ObjectStore, namespace: string, service: string, desir
 export function startServingController(services: ObjectStore, serving: ServingPlane, derived?: DerivedStores): () => void {
   const applied = new Map<string, number>();
   const refused = new Map<string, string>();
-  const origins = new Map<string, RevisionOrigin>();
+  // What made each revision, per Service; only the revisions Serving still has are kept.
+  const origins = new Map<string, Map<string, RevisionOrigin>>();
   const owned = new Set<string>();
   const writeDerived = (o: KubeObject, view: ServiceStatus | undefined) => {
     if (!derived) return;
     const ns = o.metadata.namespace ?? 'default';
     if (!view) return;
-    const objects = derivedObjects(o, view, origins);
+    const mine = origins.get(keyOf(o)) ?? new Map<string, RevisionOrigin>();
+    for (const name of mine.keys()) if (!view.revisions.some((r) => r.name === name)) mine.delete(name);
+    const objects = derivedObjects(o, view, mine);
     syncOwned(derived.configurations, ns, o.metadata.name, objects.configurations);
     const configUid = derived.configurations.get(ns, o.metadata.name)?.metadata.uid;
     for (const r of objects.revisions) (r.metadata.ownerReferences as { uid?: string }[])[0]!.uid = configUid;
@@ -87,6 +90,7 @@ export function startServingController(services: ObjectStore, serving: ServingPl
     for (const key of [...owned]) {
       if (present.has(key) || !derived) continue;
       owned.delete(key);
+      origins.delete(key);
       const [ns, name] = key.split('/') as [string, string];
       for (const store of [derived.configurations, derived.revisions, derived.routes]) syncOwned(store, ns, name, []);
     }
@@ -101,7 +105,10 @@ export function startServingController(services: ObjectStore, serving: ServingPl
       applied.set(key, generation);
       try {
         const made = serving.apply(o as KubeObject) as { revision?: string; created?: boolean } | undefined;
-        if (made?.created && made.revision) origins.set(made.revision, { template: (o.spec as { template?: unknown }).template, generation });
+        if (made?.created && made.revision) {
+          const mine = origins.get(key) ?? new Map<string, RevisionOrigin>();
+          origins.set(key, mine.set(made.revision, { template: (o.spec as { template?: unknown }).template, generation }));
+        }
         refused.delete(key);
       } catch (e) {
         refused.set(key, (e as Error).message);

@@ -56,12 +56,29 @@ export function applyService(ctx: Context, object: KubeObject): { revision: stri
   const now = Date.now();
   const rev = newRevision(ctx, svc, template, byo, now);
   svc.revisions.push(rev);
+  forgetOldRevisions(svc);
   ctx.log.info({ service: key, revision: rev.name }, 'revision created');
   ctx.opts.record?.({ kind: 'Service', namespace, name, type: 'Normal', reason: 'Created', message: `Created Revision "${rev.name}"` });
   decide(ctx, svc, rev, now);
   checkReady(ctx, svc, rev);
   ctx.events.emit('change');
   return { revision: rev.name, created: true };
+}
+
+/**
+ * Revisions kept besides the routed and the latest one, as Knative's config-gc keeps at least
+ * `min-non-active-revisions` (20): a Service rolled every minute (scale-workers' Random mode)
+ * would otherwise hold every revision it ever had. Older ones without pods are forgotten, as
+ * Knative's GC deletes them; their Revision objects go from the API with them.
+ */
+export const RETAINED_REVISIONS = 20;
+
+export function forgetOldRevisions(svc: Pick<Service, 'revisions' | 'routed'>): void {
+  const idle = svc.revisions.filter((r) => r !== svc.routed && r !== svc.revisions.at(-1) && r.pods.size === 0);
+  const drop = new Set(idle.slice(0, Math.max(0, idle.length - RETAINED_REVISIONS)));
+  if (!drop.size) return;
+  for (const r of drop) clearTimeout(r.retryTimer);
+  svc.revisions = svc.revisions.filter((r) => !drop.has(r));
 }
 
 /** A Service record with its activator, wired to the Service's routing and scale-from-zero. */

@@ -11,11 +11,13 @@ import { pino } from 'pino';
 import { loadKustomization } from '../../lib/manifests/index.js';
 import { ROOT } from '../../lib/process/function-command.js';
 import { LocalApiServer } from '../../local/apiserver/index.js';
+import { applyObjects, knativeCrds } from '../../local/runtime/apply.js';
 import type { PodRecord } from '../../local/types.js';
 import { BALL_REQUESTED, BALL_THROWN, PING_SOURCE_TICK } from '../../lib/contract/index.js';
 import { startFunction, type RunningFunction } from '../helpers/function-process.js';
 import { postEvent, replyEvent, event } from '../helpers/cloudevents.js';
 import { startSink, type Sink } from '../helpers/sink.js';
+import { waitFor } from '../helpers/wait.js';
 import type { KubeObject } from '../../lib/kube/object.js';
 
 let api: LocalApiServer;
@@ -31,9 +33,13 @@ const worker = (name: string, over: Partial<PodRecord> = {}): PodRecord => ({
 test.before(async () => {
   api = new LocalApiServer({ log: pino({ level: 'silent' }) });
   const url = await api.listen(0, '127.0.0.1');
-  const rbac = (await loadKustomization(ROOT)).map((r) => r.object as KubeObject)
-    .filter((o) => ['ServiceAccount', 'Role', 'RoleBinding'].includes(o.kind));
-  api.setRbac(rbac);
+  const manifests = (await loadKustomization(ROOT)).map((r) => r.object as KubeObject);
+  api.setRbac(manifests.filter((o) => ['ServiceAccount', 'Role', 'RoleBinding'].includes(o.kind)));
+  // The table ping reads its settings from: one ball per tick, at most 9 hops.
+  applyObjects(api, [...await knativeCrds(), ...manifests.filter((o) => ['CustomResourceDefinition', 'Namespace', 'PingPongTable'].includes(o.kind)
+    || o.metadata.name === 'pingpong-table-limits')]);
+  const table = api.objects('pingpong.dev', 'pingpongtables')!.get('pingpong', 'default')!;
+  api.objects('pingpong.dev', 'pingpongtables')!.put({ ...table, spec: { ...table.spec, balls: { perTick: 1, maxHops: 9 } } });
   dir = await mkdtemp(path.join(os.tmpdir(), 'ping-test-'));
   const files = await api.writeKubeconfigs({ dataDir: dir, serverUrl: url, serviceAccounts: [{ namespace: 'pingpong', name: 'ping' }] });
   // Two live workers, one that is not ready, one terminating, and a pod of another Service.
@@ -43,7 +49,7 @@ test.before(async () => {
   api.upsertPod(worker('forward-leaving', { terminating: true }));
   api.upsertPod(worker('coin-flip-x', { service: 'coin-flip', configuration: 'coin-flip', revision: 'coin-flip-00001' }));
   sink = await startSink();
-  ping = await startFunction('ping', { KUBECONFIG: files.serviceAccounts['pingpong/ping']!, K_SINK: sink.url, MAX_HOPS: '9', BALLS_PER_TICK: '1' });
+  ping = await startFunction('ping', { KUBECONFIG: files.serviceAccounts['pingpong/ping']!, K_SINK: sink.url });
 });
 
 test.after.always(async () => {
@@ -124,4 +130,17 @@ test.serial('no live worker is a 503, so the Broker retries', async (t) => {
     api.upsertPod(worker('forward-a'));
     api.upsertPod(worker('forward-b'));
   }
+});
+
+test.serial('a change to the table reaches the next serve, with no restart', async (t) => {
+  const store = api.objects('pingpong.dev', 'pingpongtables')!;
+  const table = store.get('pingpong', 'default')!;
+  store.put({ ...table, spec: { ...table.spec, balls: { perTick: 1, maxHops: 7 } } });
+  let n = 0;
+  await waitFor(async () => {
+    const res = await postEvent(ping.url, tick(`tick-change-${n++}`));
+    return res.status === 200 && ((await replyEvent(res)).data as { ball: { maxHops: number } }).ball.maxHops === 7;
+  }, 'a ball with the new maxHops', { timeoutMs: 15_000 });
+  store.put({ ...store.get('pingpong', 'default')!, spec: { ...table.spec, balls: { perTick: 1, maxHops: 9 } } });
+  t.pass();
 });

@@ -36,7 +36,7 @@ type Server = Awaited<ReturnType<typeof start>>;
 /** The kinds the manifests hold, by the name a user types, with one object each must list. */
 const KINDS: Array<[string, string, string]> = [
   ['namespaces', '', 'pingpong'],
-  ['configmaps', 'pingpong', 'pingpong-config'],
+  ['configmaps', 'pingpong', 'pingpong-table-limits'],
   ['secrets', 'pingpong', 'pingpong-postgres'],
   ['serviceaccounts', 'pingpong', 'ping'],
   ['roles', 'pingpong', 'ping'],

@@ -49,7 +49,7 @@ const CASES: Array<[string, unknown, number, RegExp?]> = [
   ['a string where a number goes', { balls: { perTick: 'many' } }, 422, /spec\.balls\.perTick/],
   ['max over the namespace ceiling (policy)', { workers: { max: 12 } }, 422,
     /ValidatingAdmissionPolicy 'pingpong-table-limits' with binding 'pingpong-table-limits' denied request: spec\.workers\.max: 12 is over this namespace's ceiling of 10 workers/],
-  ['maxHops over the namespace ceiling (policy)', { balls: { maxHops: 300 } }, 422, /spec\.balls\.maxHops: 300 is over this namespace's ceiling of 200 hops/],
+  ['maxHops over the namespace ceiling (policy)', { balls: { maxHops: 220 } }, 422, /spec\.balls\.maxHops: 220 is over this namespace's ceiling of 200 hops/],
   ['a table not named default (policy)', table({}, 'second'), 422, /one PingPongTable per namespace, named default/],
 ];
 

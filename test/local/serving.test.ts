@@ -209,3 +209,4 @@ test.serial('an invalid Service is rejected like the webhook would', (t) => {
   const bad = echoService('bad', { annotations: { 'autoscaling.knative.dev/min-scale': '3', 'autoscaling.knative.dev/max-scale': '2' } });
   t.throws(() => serving.apply(bad), { name: 'ServingValidationError', message: /max-scale/ });
 });
+

@@ -35,7 +35,7 @@ const cases: Array<[string, [kind: string, name: string, apiVersion?: string], M
   ['an unknown Knative autoscaler class', ['Service', 'forward', KSVC], (o) => { ann(o)[`${A}class`] = 'xpa.autoscaling.knative.dev'; }, `spec.template.metadata.annotations["${A}class"]`, /kpa\.autoscaling/],
   ['a misspelt autoscaling key', ['Service', 'forward', KSVC], (o) => { ann(o)[`${A}max-scal`] = '3'; }, `spec.template.metadata.annotations["${A}max-scal"]`, /unknown autoscaling annotation/],
   ['the legacy and current key together', ['Service', 'forward', KSVC], (o) => { ann(o)[`${A}minScale`] = '0'; }, `spec.template.metadata.annotations["${A}minScale"]`, /duplicates/],
-  ['a reserved env name (PORT)', ['Service', 'ping', KSVC], (o) => { c0(o).env.push({ name: 'PORT', value: '9000' }); }, 'spec.template.spec.containers[0].env[3].name', /reserved/],
+  ['a reserved env name (PORT)', ['Service', 'ping', KSVC], (o) => { c0(o).env.push({ name: 'PORT', value: '9000' }); }, 'spec.template.spec.containers[0].env[1].name', /reserved/],
   ['a reserved env name (K_REVISION)', ['Service', 'coin-flip', KSVC], (o) => { c0(o).env.push({ name: 'K_REVISION', value: 'x' }); }, 'spec.template.spec.containers[0].env[1].name', /reserved/],
   ['a port Knative reserves', ['Service', 'forward', KSVC], (o) => { c0(o).ports[0].containerPort = 8012; }, 'spec.template.spec.containers[0].ports[0].containerPort', /reserved/],
   ['a port name other than http1/h2c', ['Service', 'forward', KSVC], (o) => { c0(o).ports[0].name = 'http'; }, 'spec.template.spec.containers[0].ports[0].name', /http1/],
@@ -77,9 +77,9 @@ const cases: Array<[string, [kind: string, name: string, apiVersion?: string], M
   ['a SinkBinding subject with neither name nor selector', ['SinkBinding', 'ping'], (o) => { delete o.spec.subject.name; }, 'spec.subject', /name and selector/],
   ['a SinkBinding sink with neither ref nor uri', ['SinkBinding', 'ping'], (o) => { o.spec.sink = {}; }, 'spec.sink', /ref or a uri/],
   // generic
-  ['a resource without a name', ['ConfigMap', 'pingpong-config'], (o) => { delete o.metadata.name; }, 'metadata.name', /required/],
+  ['a resource without a name', ['ConfigMap', 'pingpong-table-limits'], (o) => { delete o.metadata.name; }, 'metadata.name', /required/],
   ['a namespace on a cluster-scoped kind', ['Namespace', 'pingpong'], (o) => { o.metadata.namespace = 'pingpong'; }, 'metadata.namespace', /cluster-scoped/],
-  ['a kind the manifests may not use', ['ConfigMap', 'pingpong-config'], (o) => { o.kind = 'ConfigMapp'; }, 'kind', /not a kind/],
+  ['a kind the manifests may not use', ['ConfigMap', 'pingpong-table-limits'], (o) => { o.kind = 'ConfigMapp'; }, 'kind', /not a kind/],
 ];
 
 for (const [title, [kind, name, apiVersion], mutate, field, message] of cases) {

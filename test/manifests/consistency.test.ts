@@ -24,7 +24,7 @@ const dangling: Array<[string, [string, string], (o: KubeObject) => void, string
   ['a SinkBinding subject that does not exist', ['SinkBinding', 'ping'], (o) => { o.spec.subject.name = 'pong'; }, 'spec.subject'],
   ['a sink in another namespace', ['PingSource', 'serve-balls'], (o) => { o.spec.sink.ref.namespace = 'default'; }, 'spec.sink.ref'],
   ['a ServiceAccount that does not exist', ['Service', 'ping'], (o) => { o.spec.template.spec.serviceAccountName = 'pinger'; }, 'spec.template.spec.serviceAccountName'],
-  ['a ConfigMap that does not exist', ['Service', 'ping'], (o) => { o.spec.template.spec.containers[0].env[1].valueFrom.configMapKeyRef.name = 'config'; }, 'spec.template.spec.containers[0].env[1].valueFrom.configMapKeyRef'],
+  ['a ConfigMap that does not exist', ['Service', 'ping'], (o) => { o.spec.template.spec.containers[0].env.push({ name: 'GREETING', valueFrom: { configMapKeyRef: { name: 'config', key: 'greeting' } } }); }, 'spec.template.spec.containers[0].env[1].valueFrom.configMapKeyRef'],
 ];
 for (const [title, [kind, name], mutate, field] of dangling) {
   test(`reports ${title}`, async (t) => {
