@@ -2,8 +2,9 @@
  * The ApiServerSource controller and adapter: each source watches the kinds it names in its
  * namespace, as its ServiceAccount may (get, list and watch, checked against the manifests' RBAC,
  * as Knative's reconciler checks with SubjectAccessReviews), and sends every add, update and
- * delete to its sink as Knative's adapter does: `dev.knative.apiserver.resource.*` with the object
- * as data (Resource mode) or `dev.knative.apiserver.ref.*` with a reference (Reference mode).
+ * delete to its sink as Knative's adapter does (an add for each object already there when it
+ * starts, as an informer's first list): `dev.knative.apiserver.resource.*` with the object as data
+ * (Resource mode) or `dev.knative.apiserver.ref.*` with a reference (Reference mode).
  */
 import { randomUUID } from 'node:crypto';
 import type { Change, LocalApiServer, ObjectStore } from '../apiserver/index.js';
@@ -120,7 +121,7 @@ export function startApiServerSourceController(deps: ApiServerSourceDeps): () =>
       running.set(key, r);
       for (const w of watched) {
         const matches = (x: KubeObject) => (x.metadata.namespace ?? 'default') === ns && Object.entries(w.selector).every(([k, v]) => x.metadata.labels?.[k] === v);
-        const { stop: end } = w.store.watch(w.store.counter.current() || undefined, (change) => {
+        const queue = (change: Change) => {
           if (!matches(change.object)) return;
           r.pending.push(change);
           if (r.pending.length > MAX_PENDING) {
@@ -128,7 +129,11 @@ export function startApiServerSourceController(deps: ApiServerSourceDeps): () =>
             if (++r.dropped % 100 === 1) log.warn({ apiserversource: key, dropped: r.dropped }, 'apiserversource sink too slow: oldest changes dropped');
           }
           void drain(key, r, o);
-        });
+        };
+        // As Knative's adapter (an informer) does: an add for each object there already, then the changes.
+        const { items, resourceVersion } = w.store.list(ns);
+        for (const object of items) queue({ type: 'ADDED', object, rv: Number(object.metadata.resourceVersion ?? resourceVersion) });
+        const { stop: end } = w.store.watch(resourceVersion || undefined, queue);
         r.stops.push(end);
       }
     }

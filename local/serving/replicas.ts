@@ -55,11 +55,13 @@ async function spawn(ctx: Context, svc: Service, rev: Revision): Promise<void> {
   };
   const pod = new Pod(record, (p, change) => ctx.podChanged(svc, rev, p, change));
   rev.pods.add(pod);
-  ctx.events.emit('pod', { type: 'ADDED', pod: { ...record } } satisfies PodEvent);
   let cmd: PodCommand;
   let env: Record<string, string>;
   try {
+    // The port is in a pod's spec from its first version (containerPort), so it is claimed before
+    // the pod is announced: a birth is recorded with its port.
     record.port = await claimPort(ctx.usedPorts);
+    ctx.events.emit('pod', { type: 'ADDED', pod: { ...record } } satisfies PodEvent);
     const extra = ctx.opts.podEnv ? await ctx.opts.podEnv(svc.object, rev.name, record.name) : {};
     const identity = { namespace: svc.namespace, service: svc.name, configuration: svc.name, revision: rev.name, pod: record.name, port: record.port };
     cmd = ctx.opts.podCommand(svc.object, rev.container);
