@@ -1,0 +1,123 @@
+/**
+ * The PingPongTable drives the workers, through `npm start` and kubectl: Fixed 5 gives five
+ * workers that list each other on /peers and pong each other; a new peering interval applies with
+ * no pod restarted; Fixed 1 leaves one, every death recorded with its port; Random mode on a fast
+ * shuffle changes the count and records each change.
+ */
+import test from 'ava';
+import { execFile } from 'node:child_process';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { npmStart, type Instance } from '../helpers/pingpong-up.js';
+import { waitFor } from '../helpers/wait.js';
+
+const run = promisify(execFile);
+let pp: Instance;
+let db: pg.Client;
+
+test.before(async () => {
+  // A short stable window, so the replaced revisions' pods go within seconds.
+  pp = await npmStart(['--stable-window', '6s']);
+  db = new pg.Client({ connectionString: (await readFile(path.join(pp.dataDir, 'reader-url'), 'utf8')).trim() });
+  db.on('error', () => undefined); // Ctrl-C stops PostgreSQL under this reader
+  await db.connect();
+});
+test.after.always(async () => {
+  await db?.end().catch(() => undefined);
+  if (pp) {
+    await pp.interrupt();
+    await rm(pp.dataDir, { recursive: true, force: true });
+  }
+});
+
+const kubectl = async (...args: string[]) => (await run('kubectl', ['--kubeconfig', path.join(pp.dataDir, 'kubeconfig'),
+  '--cache-dir', path.join(pp.dataDir, 'kube-cache'), '-n', 'pingpong', ...args], { timeout: 60_000 })).stdout;
+const patchTable = (spec: unknown) => kubectl('patch', 'ppt', 'default', '--type=merge', '-p', JSON.stringify({ spec }));
+
+interface Worker { name: string; port: number; revision: string; uid: string }
+/** The forward pods that serve now: Ready and not being deleted. */
+async function workers(): Promise<Worker[]> {
+  const list = JSON.parse(await kubectl('get', 'pods', '-l', 'serving.knative.dev/service=forward', '-o', 'json')) as { items: any[] };
+  return list.items.filter((p) => !p.metadata.deletionTimestamp && p.status.conditions.some((c: any) => c.type === 'Ready' && c.status === 'True'))
+    .map((p) => ({ name: p.metadata.name, port: p.spec.containers[0].ports[0].containerPort, revision: p.metadata.labels['serving.knative.dev/revision'], uid: p.metadata.uid }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+/** Every forward pod there is, serving or on its way out. */
+const allForwardPods = async () => (await kubectl('get', 'pods', '-l', 'serving.knative.dev/service=forward', '-o', 'name')).trim().split('\n').filter(Boolean);
+const table = async () => JSON.parse(await kubectl('get', 'ppt', 'default', '-o', 'json'));
+
+let five: Worker[] = [];
+
+test.serial('Fixed 5: five workers, each listing the same five on /peers, all twenty pairs ponging', async (t) => {
+  const t0 = new Date();
+  await patchTable({ workers: { mode: 'Fixed', min: 1, max: 5, replicas: 5 }, peering: { intervalSeconds: 2 } });
+  await waitFor(async () => {
+    const w = await workers();
+    return w.length === 5 && new Set(w.map((x) => x.revision)).size === 1 && (await allForwardPods()).length === 5;
+  }, 'five workers of one revision, and no other pod', { timeoutMs: 90_000, intervalMs: 500 });
+  five = await workers();
+  const status = (await table()).status;
+  t.like(status, { workers: 5, revision: five[0]!.revision });
+  t.is(status.conditions[0].status, 'True');
+
+  for (const w of five) {
+    const peers = await (await fetch(`http://127.0.0.1:${w.port}/peers`)).json() as Array<{ name: string; port: number }>;
+    t.deepEqual(peers.map((p) => p.name), five.map((x) => x.name), `/peers of ${w.name}`);
+  }
+  const pairs = async () => (await db.query('SELECT DISTINCT from_pod, to_pod FROM pong WHERE ok AND at > $1 AND from_pod = ANY($2) AND to_pod = ANY($2)',
+    [t0, five.map((w) => w.name)])).rows.length;
+  await waitFor(async () => (await pairs()) === 20, 'all 20 pairs to pong', { timeoutMs: 30_000, intervalMs: 500 });
+  for (const w of five) t.regex(pp.output(), new RegExp(`pong from ${w.name} \\(127\\.0\\.0\\.1:${w.port}\\) in [\\d.]+ ms`));
+  const scaled = await db.query("SELECT from_scale, to_scale, reason FROM scale_change WHERE to_scale = 5 AND reason = 'fixed'");
+  t.true(scaled.rows.length >= 1, 'the scale change is in the history');
+});
+
+test.serial('a new peering interval applies with no pod restarted', async (t) => {
+  await patchTable({ peering: { intervalSeconds: 4 } });
+  const changed = new Date();
+  const [a, b] = five;
+  // Rounds of one pair after the change, once one at the old interval has gone by.
+  const rounds = async () => (await db.query('SELECT at FROM pong WHERE from_pod = $1 AND to_pod = $2 AND at > $3 ORDER BY at', [a!.name, b!.name, changed])).rows.map((r) => new Date(r.at).getTime());
+  await waitFor(async () => (await rounds()).length >= 4, 'four rounds after the change', { timeoutMs: 40_000, intervalMs: 500 });
+  const at = (await rounds()).slice(1);
+  for (let i = 1; i < at.length; i++) t.true(at[i]! - at[i - 1]! >= 3000, `rounds ${at[i]! - at[i - 1]!} ms apart at a 4 s interval`);
+  t.deepEqual((await workers()).map((w) => w.uid), five.map((w) => w.uid), 'the same five pods: none restarted, no new revision');
+});
+
+test.serial('Fixed 1: one worker; the four others, and the old revision, die with their ports recorded', async (t) => {
+  await patchTable({ workers: { replicas: 1 } });
+  await waitFor(async () => (await workers()).length === 1 && (await allForwardPods()).length === 1, 'one worker and no other pod', { timeoutMs: 90_000, intervalMs: 500 });
+  const [one] = await workers();
+  t.like((await table()).status, { workers: 1, revision: one!.revision });
+  await waitFor(async () => (await db.query("SELECT 1 FROM pod_event WHERE kind = 'died' AND name = ANY($1)", [five.map((w) => w.name)])).rows.length === 5,
+    'the five old pods to be recorded dead', { timeoutMs: 30_000, intervalMs: 500 });
+  const deaths = (await db.query("SELECT name, ip, port FROM pod_event WHERE kind = 'died' AND name = ANY($1)", [five.map((w) => w.name)])).rows;
+  for (const w of five) t.true(deaths.some((d) => d.name === w.name && d.port === w.port && d.ip === '127.0.0.1'), `${w.name} died on port ${w.port}`);
+  const born = (await db.query("SELECT port FROM pod_event WHERE kind = 'born' AND name = $1", [one!.name])).rows;
+  t.deepEqual(born.map((r) => r.port), [one!.port], 'its birth, with its port');
+});
+
+test.serial('Random mode on a fast shuffle changes the count within [min, max] and records each change', async (t) => {
+  const since = new Date();
+  const shuffle = path.join(pp.dataDir, 'shuffle-fast.yaml');
+  await writeFile(shuffle, `apiVersion: sources.knative.dev/v1
+kind: PingSource
+metadata: { name: shuffle-workers, namespace: pingpong }
+spec:
+  schedule: "*/3 * * * * *"
+  contentType: application/json
+  data: '{"reason":"e2e-fast"}'
+  sink: { ref: { apiVersion: eventing.knative.dev/v1, kind: Broker, name: default } }
+`);
+  await patchTable({ workers: { mode: 'Random', min: 1, max: 2 } });
+  t.regex(await kubectl('apply', '-f', shuffle), /configured/);
+  const changes = async () => (await db.query("SELECT from_scale, to_scale FROM scale_change WHERE reason = 'shuffle' AND at > $1 ORDER BY at", [since])).rows;
+  await waitFor(async () => (await changes()).length >= 2, 'two shuffles that changed the count', { timeoutMs: 90_000, intervalMs: 500 });
+  for (const c of await changes()) {
+    t.true(c.to_scale >= 1 && c.to_scale <= 2, `to ${c.to_scale}`);
+    t.not(c.from_scale, c.to_scale, 'a change is recorded only when the count changes');
+  }
+  await kubectl('delete', 'pingsource', 'shuffle-workers');
+});
