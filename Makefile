@@ -56,12 +56,12 @@ images: ## build the one image as $(REGISTRY)/pingpong:$(TAG); push it, or load 
 # A cluster installed when the Secret came from a secretGenerator has the passwords in the Secret's
 # last-applied annotation, and apply would now delete them (data: null); the annotation is dropped
 # once, which keeps the keys.
+# The table's CRD goes first, until it is Established: in one apply its PingPongTable would meet
+# "no matches for kind" before the API server serves the kind.
 deploy: ## kubectl apply -k . with the image set to $(IMAGE)
 	kubectl delete job pingpong-migrate pingpong-credentials -n $(NAMESPACE) --ignore-not-found
 	if kubectl get secret pingpong-postgres -n $(NAMESPACE) -o jsonpath='{.metadata.annotations.kubectl\.kubernetes\.io/last-applied-configuration}' 2>/dev/null | grep -q '"data"'; then \
 	  kubectl annotate secret pingpong-postgres -n $(NAMESPACE) kubectl.kubernetes.io/last-applied-configuration-; fi
-	# The table's CRD first, until it is Established: in one apply its PingPongTable would meet
-	# "no matches for kind" before the API server serves the kind.
 	kubectl apply -f knative/300-crd-pingpongtables.yaml
 	kubectl wait --for=condition=Established crd/pingpongtables.pingpong.dev --timeout=60s
 	kubectl kustomize . | sed -E 's#^([[:space:]]*-?[[:space:]]*image: )pingpong(:[A-Za-z0-9._-]+)?$$#\1$(IMAGE)#' | kubectl apply -f -
