@@ -34,14 +34,15 @@ function banner(running: Running, dataDir: string): string[] {
   const lines = ['', table(['SERVICE', 'URL (curl with -H "Host: …" against the gateway)', 'VISIBILITY'],
     s.services.map((v) => [`${v.namespace}/${v.name}`, v.url, v.visibility])), ''];
   lines.push(`Gateway:     ${running.gatewayUrl}   (routes on Host: <service>.<namespace>.127.0.0.1.sslip.io or <service>.<namespace>.svc.cluster.local)`);
-  for (const b of s.brokers) lines.push(`Broker:      ${b.url || `${running.brokerUrl}/${b.namespace}/${b.name} (not Ready)`}`);
+  // The ingress as you reach it from here; its status.address.url says the same on 127.0.0.1.
+  for (const b of s.brokers) lines.push(`Broker:      ${running.brokerUrl}/${b.namespace}/${b.name}${b.ready === 'True' ? '' : '   (not Ready yet)'}`);
   lines.push(`UI:          ${running.gatewayUrl}/`);
   lines.push(`Kubernetes:  kubectl --kubeconfig ${near && !near.startsWith('..') ? near : running.kubeconfig} get pods -n pingpong -w`);
   lines.push(`Status:      npx pingpong status${dataDir !== DEFAULTS['data-dir'] ? ` --data-dir ${dataDir}` : ''}`);
-  const broker = s.brokers.find((b) => b.url);
+  const broker = s.brokers.find((b) => b.ready === 'True');
   lines.push('', 'Try:');
   if (broker) {
-    lines.push(`  curl -i ${broker.url} -H 'ce-specversion: 1.0' \\`);
+    lines.push(`  curl -i ${running.brokerUrl}/${broker.namespace}/${broker.name} -H 'ce-specversion: 1.0' \\`);
     lines.push(`    -H 'ce-type: dev.pingpong.ball.requested' -H 'ce-source: /curl' -H "ce-id: $(node -p 'crypto.randomUUID()')" \\`);
     lines.push(`    -H 'content-type: application/json' -d '{"count":3}'`);
   }
@@ -59,7 +60,7 @@ function readyRecord(running: Running) {
   return {
     services: running.status().services.map((v) => ({ name: `${v.namespace}/${v.name}`, url: v.url, visibility: v.visibility })),
     gateway: running.gatewayUrl,
-    brokers: running.status().brokers.map((b) => b.url),
+    brokers: running.status().brokers.map((b) => `${running.brokerUrl}/${b.namespace}/${b.name}`),
     ui: `${running.gatewayUrl}/`,
     kubeconfig: running.kubeconfig,
   };

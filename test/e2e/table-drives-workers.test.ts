@@ -69,6 +69,11 @@ test.serial('Fixed 5: five workers, each listing the same five on /peers, all tw
   const pairs = async () => (await db.query('SELECT DISTINCT from_pod, to_pod FROM pong WHERE ok AND at > $1 AND from_pod = ANY($2) AND to_pod = ANY($2)',
     [t0, five.map((w) => w.name)])).rows.length;
   await waitFor(async () => (await pairs()) === 20, 'all 20 pairs to pong', { timeoutMs: 30_000, intervalMs: 500 });
+  // Every worker pings all the others each round, so some span of two intervals (2 × 2 s) holds all 20 pairs.
+  const pongs = (await db.query('SELECT from_pod, to_pod, at FROM pong WHERE ok AND at > $1 AND from_pod = ANY($2) AND to_pod = ANY($2) ORDER BY at',
+    [t0, five.map((w) => w.name)])).rows.map((r) => ({ pair: `${r.from_pod}>${r.to_pod}`, at: new Date(r.at).getTime() }));
+  const spans = pongs.map((p, i) => new Set(pongs.slice(i).filter((q) => q.at - p.at <= 4000).map((q) => q.pair)).size);
+  t.is(Math.max(...spans), 20, 'all twenty pairs within two intervals');
   for (const w of five) t.regex(pp.output(), new RegExp(`pong from ${w.name} \\(127\\.0\\.0\\.1:${w.port}\\) in [\\d.]+ ms`));
   const scaled = await db.query("SELECT from_scale, to_scale, reason FROM scale_change WHERE to_scale = 5 AND reason = 'fixed'");
   t.true(scaled.rows.length >= 1, 'the scale change is in the history');
