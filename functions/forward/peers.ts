@@ -2,7 +2,7 @@
  * Who plays, pure: the live workers as the pod lister's page lists them, the peers a worker pings
  * (every ready worker but itself), whether a ball's target is still there, and the page in HTML.
  */
-import { isLive, isReady, revisionOf, servingPort, type PodLike } from '../../lib/kube/pods.js';
+import { isLive, isReady, newestReadyRevision, revisionOf, servingPort, type PodLike } from '../../lib/kube/pods.js';
 
 export interface Peer { name: string; ip: string; port: number; revision: string; since: string }
 
@@ -21,8 +21,16 @@ export function livePeers(pods: readonly PodLike[]): Peer[] {
 /** The peers a worker pings: every live worker but itself, with an address to reach. */
 export const othersOf = (peers: readonly Peer[], self: string): Peer[] => peers.filter((p) => p.name !== self && p.ip && p.port);
 
-/** True when the target pod is still in the pool (not deleted, not finished), so a ball may still land there. */
-export const targetPresent = (pods: readonly PodLike[], target: string): boolean => pods.some((p) => p.metadata?.name === target && isLive(p));
+/**
+ * True while a ball aimed at `target` can still be caught: its pod is in the pool (not deleted,
+ * not finished) and of the newest ready revision; a pod of a replaced revision takes no traffic.
+ */
+export function targetPresent(pods: readonly PodLike[], target: string): boolean {
+  const pod = pods.find((p) => p.metadata?.name === target);
+  if (!pod || !isLive(pod)) return false;
+  const newest = newestReadyRevision(pods);
+  return newest === undefined || revisionOf(pod) >= newest;
+}
 
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 

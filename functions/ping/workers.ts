@@ -1,5 +1,5 @@
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
-import { isReady, servingPort } from '../../lib/kube/pods.js';
+import { isReady, newestReadyRevision, revisionOf, servingPort } from '../../lib/kube/pods.js';
 import { assertDeclared } from '../../lib/kube/client.js';
 import { KUBE_ACCESS } from './kube-access.js';
 import type { WorkerPod } from './aim.js';
@@ -15,7 +15,9 @@ export function kubeWorkers(kc: KubeConfig, namespace: string, service: string):
     async list() {
       assertDeclared(KUBE_ACCESS, '', 'pods', 'list');
       const pods = await api.listNamespacedPod({ namespace, labelSelector: `serving.knative.dev/service=${service}` });
-      return pods.items.filter(isReady).map((p) => ({
+      // Only the newest revision's pods take new requests: a ball aimed at a draining one is never caught.
+      const newest = newestReadyRevision(pods.items);
+      return pods.items.filter((p) => isReady(p) && revisionOf(p) === newest).map((p) => ({
         name: p.metadata!.name!,
         ip: p.status?.podIP ?? '',
         port: servingPort(p) ?? 8080,

@@ -27,3 +27,17 @@ export const isReady = (p: PodLike): boolean =>
   p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp && (p.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 
 export const revisionOf = (p: PodLike): string => p.metadata?.labels?.[REVISION_LABEL] ?? '';
+
+/**
+ * The newest revision among the ready pods: the one a Route sends traffic to once it has rolled
+ * out (Knative names a Service's revisions `<name>-<generation, 5 digits>`, so by name is by age).
+ * Pods of older revisions drain and take no new requests, so a ball aimed at one is never caught.
+ */
+export function newestReadyRevision(pods: readonly PodLike[]): string | undefined {
+  let newest: string | undefined;
+  for (const p of pods) {
+    const r = revisionOf(p);
+    if (r && isReady(p) && (newest === undefined || r > newest)) newest = r;
+  }
+  return newest;
+}

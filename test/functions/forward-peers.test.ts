@@ -34,3 +34,16 @@ test('the page is HTML for a browser, with every address, and escapes what it sh
   t.false(page.includes('<a>'));
   t.true(page.includes('10.0.0.1:8080'));
 });
+
+test('a pod of a replaced revision is gone for a ball: the Route sends nothing to it while it drains', (t) => {
+  const at = (name: string, revision: string, ready = true) => {
+    const p = pod(name, { ready });
+    p.metadata.labels['serving.knative.dev/revision'] = revision;
+    return p;
+  };
+  const pods = [at('old-a', 'forward-00001'), at('new-a', 'forward-00002'), at('new-b', 'forward-00002', false)];
+  t.false(targetPresent(pods, 'old-a'), 'forward-00002 is ready: forward-00001 is being replaced');
+  t.true(targetPresent(pods, 'new-a'));
+  t.true(targetPresent(pods, 'new-b'), 'a pod of the newest revision still starting may catch it soon');
+  t.true(targetPresent([at('old-a', 'forward-00001'), at('new-b', 'forward-00002', false)], 'old-a'), 'until a newer pod is ready, the old revision serves');
+});

@@ -48,6 +48,8 @@ test.before(async () => {
   api.upsertPod(worker('forward-starting', { ready: false, phase: 'Pending' }));
   api.upsertPod(worker('forward-leaving', { terminating: true }));
   api.upsertPod(worker('coin-flip-x', { service: 'coin-flip', configuration: 'coin-flip', revision: 'coin-flip-00001' }));
+  // Ready, but of a revision forward-00001 replaced: it drains and takes no new ball.
+  api.upsertPod(worker('forward-draining', { revision: 'forward-00000' }));
   sink = await startSink();
   ping = await startFunction('ping', { KUBECONFIG: files.serviceAccounts['pingpong/ping']!, K_SINK: sink.url });
 });
@@ -122,6 +124,7 @@ for (const [name, data, field] of [
 test.serial('no live worker is a 503, so the Broker retries', async (t) => {
   api.deletePod('pingpong', 'forward-a');
   api.deletePod('pingpong', 'forward-b');
+  api.deletePod('pingpong', 'forward-draining');
   try {
     const res = await postEvent(ping.url, tick('empty'));
     t.is(res.status, 503);
@@ -129,6 +132,7 @@ test.serial('no live worker is a 503, so the Broker retries', async (t) => {
   } finally {
     api.upsertPod(worker('forward-a'));
     api.upsertPod(worker('forward-b'));
+    api.upsertPod(worker('forward-draining', { revision: 'forward-00000' }));
   }
 });
 
@@ -143,4 +147,13 @@ test.serial('a change to the table reaches the next serve, with no restart', asy
   }, 'a ball with the new maxHops', { timeoutMs: 15_000 });
   store.put({ ...store.get('pingpong', 'default')!, spec: { ...table.spec, balls: { perTick: 1, maxHops: 9 } } });
   t.pass();
+});
+
+test.serial('balls are aimed only at the newest revision\'s pods, never at a draining one', async (t) => {
+  const targets = new Set<string>();
+  for (let i = 0; i < 20; i++) {
+    const res = await postEvent(ping.url, tick(`tick-revision-${i}`));
+    targets.add(((await replyEvent(res)).data as { ball: { target: string } }).ball.target);
+  }
+  t.deepEqual([...targets].sort(), ['forward-a', 'forward-b']);
 });
