@@ -21,12 +21,35 @@ export async function knativeCrds(): Promise<KubeObject[]> {
 
 const rank = (o: KubeObject) => (o.kind === 'CustomResourceDefinition' ? 0 : o.kind === 'Namespace' ? 1 : 2);
 
+export const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+const MAX_ANNOTATIONS_BYTES = 256 * 1024;
+
+/**
+ * The object with the annotation `kubectl apply` leaves on what it applies (the manifest as
+ * written), so a later `kubectl apply` of the same file merges three ways instead of warning that
+ * the object was not made by apply.
+ */
+/** Keys in order at every level, as Go's encoding/json writes a map: kubectl compares the text. */
+const sortedKeys = (v: unknown): unknown => Array.isArray(v) ? v.map(sortedKeys)
+  : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortedKeys((v as Record<string, unknown>)[k])])) : v;
+
+export function withLastApplied(o: KubeObject): KubeObject {
+  const { [LAST_APPLIED]: _old, ...annotations } = o.metadata.annotations ?? {};
+  // kubectl records the annotations as they are without its own, `{}` when there are none.
+  const written = { ...o, metadata: { ...o.metadata, annotations } };
+  const value = `${JSON.stringify(sortedKeys(written))}\n`;
+  // Past the API server's 256 KiB of annotations kubectl apply itself fails (Knative's big CRDs):
+  // those are left without it, as they would be installed with server-side apply.
+  if (value.length > MAX_ANNOTATIONS_BYTES) return o;
+  return { ...o, metadata: { ...o.metadata, annotations: { ...annotations, [LAST_APPLIED]: value } } };
+}
+
 /** Applies the objects in dependency order (over what is stored); returns the kinds the server does not serve. */
 export function applyObjects(api: LocalApiServer, objects: readonly KubeObject[]): { applied: number; notServed: string[] } {
   let applied = 0;
   const notServed = new Set<string>();
   for (const o of [...objects].sort((a, b) => rank(a) - rank(b))) {
-    if (api.apply(o)) applied++;
+    if (api.apply(withLastApplied(o))) applied++;
     else notServed.add(`${o.kind} (${o.apiVersion})`);
   }
   return { applied, notServed: [...notServed] };

@@ -150,3 +150,14 @@ test('apply -k applies a kustomization: created, then unchanged; describe shows 
     await t.throwsAsync(s.kubectl('get', 'pingsource', 'kustomized-tick', '-n', 'pingpong'), { message: /NotFound|not found/ });
   } finally { await s.stop(); }
 });
+
+test('the runtime applies the manifests as kubectl apply does: applying a shipped file again is unchanged, with no warning', async (t) => {
+  const s = await start();
+  try {
+    const { stdout, stderr } = await s.kubectlRun(['apply', '-f', path.join(ROOT, 'knative/400-pingpongtable-default.yaml')]);
+    t.regex(stdout, /pingpongtable\.pingpong\.dev\/default unchanged/);
+    t.notRegex(stderr, /last-applied-configuration/, stderr);
+    const changed = await s.kubectlRun(['apply', '-f', path.join(ROOT, 'eventing/500-pingsource-serve-balls.yaml')]);
+    t.regex(changed.stdout, /unchanged/);
+  } finally { await s.stop(); }
+});
