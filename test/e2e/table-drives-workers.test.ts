@@ -1,8 +1,9 @@
 /**
  * The PingPongTable drives the workers, through `npm start` and kubectl: Fixed 5 gives five
  * workers that list each other on /peers and pong each other; a new peering interval applies with
- * no pod restarted; Fixed 1 leaves one, every death recorded with its port; Random mode on a fast
- * shuffle changes the count and records each change.
+ * no pod restarted; a ball whose target dies in flight drops target-gone; Fixed 1 leaves one,
+ * every death recorded with its port; Random mode on a fast shuffle changes the count and records
+ * each change.
  */
 import test from 'ava';
 import { execFile } from 'node:child_process';
@@ -89,6 +90,35 @@ test.serial('a new peering interval applies with no pod restarted', async (t) =>
   const at = (await rounds()).slice(1);
   for (let i = 1; i < at.length; i++) t.true(at[i]! - at[i - 1]! >= 3000, `rounds ${at[i]! - at[i - 1]!} ms apart at a 4 s interval`);
   t.deepEqual((await workers()).map((w) => w.uid), five.map((w) => w.uid), 'the same five pods: none restarted, no new revision');
+});
+
+test.serial('a ball aimed at a worker that died in flight drops with target-gone', async (t) => {
+  // ping asked directly answers with the ball it serves instead of sending it to the Broker: the
+  // test holds it while its target dies, then throws it, as if it had been in the air meanwhile.
+  const pingPods = JSON.parse(await kubectl('get', 'pods', '-l', 'serving.knative.dev/service=ping', '-o', 'json')).items as any[];
+  await waitFor(async () => JSON.parse(await kubectl('get', 'pods', '-l', 'serving.knative.dev/service=ping', '-o', 'json')).items
+    .some((p: any) => p.status.conditions.some((c: any) => c.type === 'Ready' && c.status === 'True')), 'a ready ping pod', { timeoutMs: 60_000 });
+  const ping = (JSON.parse(await kubectl('get', 'pods', '-l', 'serving.knative.dev/service=ping', '-o', 'json')).items as any[])
+    .find((p) => p.status.conditions.some((c: any) => c.type === 'Ready' && c.status === 'True')) ?? pingPods[0];
+  const target = five[0]!;
+  const served = await fetch(`http://127.0.0.1:${ping.spec.containers[0].ports[0].containerPort}/`, {
+    method: 'POST',
+    headers: { 'ce-specversion': '1.0', 'ce-type': 'dev.pingpong.ball.requested', 'ce-source': '/e2e/target-gone', 'ce-id': `gone-${Date.now()}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ count: 1, target: target.name, maxHops: 50 }),
+  });
+  t.is(served.status, 200, await served.clone().text());
+  const held: Record<string, string> = {};
+  served.headers.forEach((v, k) => { if (k.startsWith('ce-') || k === 'content-type') held[k] = v; });
+  const body = await served.text();
+  const ballId = (JSON.parse(body) as { ball: { id: string } }).ball.id;
+  await kubectl('delete', 'pod', target.name);
+  await waitFor(async () => !(await allForwardPods()).includes(`pod/${target.name}`) && (await workers()).length === 5, 'the target gone and replaced', { timeoutMs: 60_000, intervalMs: 250 });
+  const thrown = await fetch(`http://127.0.0.1:${pp.broker}/pingpong/default`, { method: 'POST', headers: held, body });
+  t.is(thrown.status, 202);
+  await waitFor(async () => (await db.query('SELECT status FROM ball WHERE id = $1', [ballId])).rows[0]?.status === 'dropped', 'the ball to end', { timeoutMs: 30_000, intervalMs: 250 });
+  const ball = (await db.query('SELECT status, reason, hops FROM ball WHERE id = $1', [ballId])).rows[0];
+  t.like(ball, { status: 'dropped', reason: 'target-gone' });
+  five = await workers();
 });
 
 test.serial('Fixed 1: one worker; the four others, and the old revision, die with their ports recorded', async (t) => {
