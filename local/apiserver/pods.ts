@@ -1,9 +1,11 @@
 /**
  * The runtime's pods as v1 Pod objects: the fields a Knative pod has that clients read (the
  * serving.knative.dev labels, `user-container` and its port, IP, phase, readiness, termination),
- * and how `kubectl get pods` prints them.
+ * how `kubectl get pods` prints them, and how the runtime's pod events keep them in their store.
  */
-import type { PodRecord } from '../types.js';
+import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
+import type { PodEvent, PodRecord } from '../types.js';
 import type { ResourceDefinition } from './registry.js';
 import type { ObjectStore } from './store.js';
 import type { PodLogs } from './pod-logs.js';
@@ -74,6 +76,28 @@ export function podObject(p: PodRecord, id: PodIdentity): KubeObject {
       }],
     },
   };
+}
+
+/**
+ * Creates or updates the v1 Pod of a runtime pod. A pod keeps its uid; it gets its
+ * deletionTimestamp when it starts terminating; an update that changes nothing is not an event
+ * (as a no-op update keeps its resourceVersion in Kubernetes).
+ */
+export function storePod(store: ObjectStore, p: PodRecord, now: () => Date): void {
+  const old = store.get(p.namespace, p.name);
+  const deletionTimestamp = (old?.metadata.deletionTimestamp as string | undefined) ?? (p.terminating ? now().toISOString() : undefined);
+  const next = podObject(p, { uid: old?.metadata.uid ?? randomUUID(), deletionTimestamp });
+  if (old) {
+    const { resourceVersion: _, ...oldMeta } = old.metadata;
+    if (isDeepStrictEqual({ ...old, metadata: oldMeta }, next)) return;
+  }
+  store.put(next);
+}
+
+/** Applies a runtime PodEvent: ADDED/MODIFIED upsert, DELETED removes (its process has exited). */
+export function storePodEvent(store: ObjectStore, event: PodEvent, now: () => Date): void {
+  if (event.type === 'DELETED') store.delete(event.pod.namespace, event.pod.name);
+  else storePod(store, event.pod, now);
 }
 
 const col = (name: string, description: string, priority = 0) => ({ name, type: 'string', format: '', description, priority });

@@ -1,41 +1,33 @@
 /**
  * The local Kubernetes API server: plain HTTP, bearer tokens, the manifests' RBAC, discovery,
  * and the registry's resources (pods, the built-in kinds, and every CRD applied), so clients written for a
- * cluster (@kubernetes/client-node, kubectl) work unchanged against the local runtime.
+ * cluster (@kubernetes/client-node, kubectl) work unchanged against the local runtime. This class
+ * is the facade that builds the registry and wires the parts to it: requests.ts answers HTTP,
+ * in-process.ts makes the runtime's own writes, pods.ts mirrors the runtime's pods.
  */
-import { randomUUID } from 'node:crypto';
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import http from 'node:http';
 import { selfSignedCertificate } from './certificate.js';
-import type { ShapeOptions } from './crd-schema.js';
-import { admitByPolicies, registrySource, type PolicyOutcome, type PolicyRequest } from './admission-policy.js';
+import { admitByPolicies, registrySource, type PolicyRequest } from './admission-policy.js';
 import { listenDual, type DualListener } from './listener.js';
-import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from '../../lib/log.js';
 import type { PodEvent, PodRecord } from '../types.js';
 import { accessReviewResources } from './access-review.js';
 import { builtinResources } from './builtin.js';
 import { serveCustomResources } from './crd.js';
-import { openApiDocument, openApiRoot } from './openapi.js';
 import { TokenAuthenticator } from './auth.js';
-import { groupsOf, impersonated } from './impersonation.js';
-import { apiGroupDoc, apiGroupList, apiResourceList, apiVersions, SERVER_VERSION } from './discovery.js';
+import { groupsOf } from './impersonation.js';
+import { applyObject, createObject, restoreObject, type Defaulter, type InProcessContext } from './in-process.js';
 import { writeKubeconfigFiles, type KubeconfigPaths } from './kubeconfig.js';
-import { negotiate } from './negotiate.js';
-import { podObject, podsResource } from './pods.js';
+import { podsResource, storePod, storePodEvent } from './pods.js';
 import { PodLogs } from './pod-logs.js';
 import { eventRecorder, type RecordEvent } from './events.js';
-import { authorize, buildPolicy, forbiddenMessage, type RbacPolicy, type RequestAttributes, type UserInfo } from './rbac.js';
-import { ResourceRegistry, type Resource, type WriteRequest } from './registry.js';
-import { requestInfo, type RequestInfo } from './request-info.js';
-import { nextGeneration, sendJson, serveResource } from './rest.js';
-import { mergePatch } from './patch.js';
+import { authorize, buildPolicy, type RbacPolicy } from './rbac.js';
+import { ResourceRegistry, type WriteRequest } from './registry.js';
+import { requestHandler } from './requests.js';
 import { ApiError, errors } from './status.js';
-import { ObjectStore, ResourceVersionCounter, timestamp } from './store.js';
+import { ObjectStore, ResourceVersionCounter } from './store.js';
 import { WatchSet } from './watch.js';
 import type { KubeObject } from '../../lib/kube/object.js';
-
-/** The identity of a request without credentials; only public paths let it through. */
-const ANONYMOUS: UserInfo = { name: 'system:anonymous', groups: ['system:unauthenticated'] };
 
 /** Options of a LocalApiServer; all have defaults. */
 export interface LocalApiServerOptions {
@@ -49,7 +41,7 @@ export interface LocalApiServerOptions {
   /** Unread bytes after which a slow watcher is dropped (default 8 MiB). */
   watchBufferBytes?: number;
   /** Mutating admission: fills in defaults, on every write and on the runtime's own applies. */
-  defaulter?: <T extends KubeObject | KubeObject>(object: T) => T;
+  defaulter?: Defaulter;
   /** Validating admission for writes to every resource (the runtime passes Knative's webhook rules). */
   webhook?: (req: WriteRequest) => KubeObject | void | Promise<KubeObject | void>;
 }
@@ -81,7 +73,6 @@ export class LocalApiServer {
 
   private readonly log?: Logger;
   private readonly now: () => Date;
-  private readonly watchSeconds: number;
   private readonly tokens = new TokenAuthenticator();
   private readonly watches = new WatchSet();
   private policy: RbacPolicy = buildPolicy([]);
@@ -89,21 +80,18 @@ export class LocalApiServer {
   private hostPort?: string;
   private certPem?: string;
   private readonly historySize: number;
-  private readonly watchBufferBytes?: number;
-  private readonly defaulter: <T extends KubeObject | KubeObject>(object: T) => T;
-  private readonly webhook?: LocalApiServerOptions['webhook'];
+  private readonly writes: InProcessContext;
+  private readonly handle: ReturnType<typeof requestHandler>;
 
   constructor(opts: LocalApiServerOptions = {}) {
     this.log = opts.log;
     this.now = opts.now ?? (() => new Date());
-    this.watchSeconds = opts.watchTimeoutSeconds ?? 1800;
     this.historySize = opts.historySize ?? 1000;
-    this.watchBufferBytes = opts.watchBufferBytes;
-    // A refusal is also an Event on the object, so `kubectl get events` tells it afterwards.
-    this.defaulter = opts.defaulter ?? ((o) => o);
+    const defaulter = opts.defaulter ?? ((o) => o);
     const validate = opts.webhook;
-    this.webhook = (validate || opts.defaulter) && (async (req) => {
-      const defaulted = req.object ? { ...req, object: this.defaulter(req.object) } : req;
+    // A refusal is also an Event on the object, so `kubectl get events` tells it afterwards.
+    const webhook = (validate || opts.defaulter) && (async (req: WriteRequest) => {
+      const defaulted = req.object ? { ...req, object: defaulter(req.object) } : req;
       try {
         return (await validate?.(defaulted)) ?? defaulted.object;
       } catch (e) {
@@ -125,6 +113,13 @@ export class LocalApiServer {
     for (const r of builtinResources(() => this.newStore())) this.registry.add(r);
     this.recordEvent = eventRecorder(this.registry.forKind('v1', 'Event')!.store!, this.now);
     serveCustomResources(this.registry, () => this.newStore(), this.now);
+    // ValidatingAdmissionPolicies over what this server holds, for requests and the runtime's own writes alike.
+    const policies = (r: PolicyRequest) => admitByPolicies(r, registrySource(this.registry));
+    this.writes = { registry: this.registry, defaulter, now: this.now, policies, log: this.log };
+    this.handle = requestHandler({
+      registry: this.registry, tokens: this.tokens, policy: () => this.policy, log: this.log,
+      now: this.now, watches: this.watches, defaultWatchSeconds: opts.watchTimeoutSeconds ?? 1800, watchBufferBytes: opts.watchBufferBytes, webhook, policies,
+    });
   }
 
   /**
@@ -132,68 +127,17 @@ export class LocalApiServer {
    * writing its manifests. Returns false for a kind this server does not serve.
    */
   create(given: KubeObject): boolean {
-    const object = this.defaulter(given);
-    const resource = this.registry.forKind(object.apiVersion, object.kind);
-    if (!resource?.store) return false;
-    const ns = resource.namespaced ? object.metadata.namespace ?? 'default' : undefined;
-    if (resource.store.get(ns, object.metadata.name)) throw errors.alreadyExists(resource.group, resource.resource, object.metadata.name);
-    const { status: _status, ...rest } = object as KubeObject & { status?: unknown };
-    const stored = { ...(resource.statusSubresource ? rest : object) } as KubeObject;
-    const shaped = resource.shape ? resource.shape(stored, undefined, this.inProcess(object)) : stored;
-    this.checkPolicies(resource, { ...shaped, metadata: { ...shaped.metadata, namespace: ns } });
-    resource.store.put({ ...shaped, metadata: { ...object.metadata, namespace: ns, uid: randomUUID(), creationTimestamp: timestamp(this.now()), generation: 1 } });
-    return true;
+    return createObject(this.writes, given);
   }
 
-  /**
-   * An object kept from an earlier run, back with its identity (uid, creationTimestamp,
-   * generation); its status is the controllers' to write again.
-   */
+  /** An object kept from an earlier run, back with its identity; see restoreObject. */
   restore(object: KubeObject): boolean {
-    const resource = this.registry.forKind(object.apiVersion, object.kind);
-    if (!resource?.store) return false;
-    const { status: _status, ...rest } = object;
-    resource.store.put({ ...rest, metadata: { ...rest.metadata, resourceVersion: undefined } });
-    return true;
+    return restoreObject(this.registry, object);
   }
 
-  /**
-   * Applies a manifest over what is stored, as `kubectl apply` does to a live object: the fields
-   * the file sets win, fields set only on the live object stay, a changed spec is a new
-   * generation. Creates it when absent. False for a kind this server does not serve.
-   */
+  /** Applies a manifest over what is stored, as `kubectl apply` does; see applyObject. */
   apply(given: KubeObject): boolean {
-    const object = this.defaulter(given);
-    const resource = this.registry.forKind(object.apiVersion, object.kind);
-    if (!resource?.store) return false;
-    const ns = resource.namespaced ? object.metadata.namespace ?? 'default' : undefined;
-    const live = resource.store.get(ns, object.metadata.name);
-    if (!live) return this.create(object);
-    const patchedLive = mergePatch(live, { ...object, metadata: { ...object.metadata, namespace: ns } }) as KubeObject;
-    const merged = resource.shape ? resource.shape(patchedLive, live, this.inProcess(object)) : patchedLive;
-    if (isDeepStrictEqual(merged, live)) return true;
-    this.checkPolicies(resource, merged, live);
-    const generation = nextGeneration(live, merged);
-    resource.store.put({ ...merged, status: live.status, metadata: { ...merged.metadata, uid: live.metadata.uid, creationTimestamp: live.metadata.creationTimestamp, generation } });
-    return true;
-  }
-
-  /** ValidatingAdmissionPolicies over what this server holds, for requests and the runtime's own writes. */
-  private readonly policies = (r: PolicyRequest): PolicyOutcome => admitByPolicies(r, registrySource(this.registry));
-
-  /** The policies' verdict on an in-process write; a refusal throws, as it would for kubectl. */
-  private checkPolicies(resource: Resource, object: KubeObject, old?: KubeObject): void {
-    const { warnings } = this.policies({
-      operation: old ? 'UPDATE' : 'CREATE', group: resource.group, version: resource.version, resource: resource.resource, kind: resource.kind,
-      namespace: resource.namespaced ? object.metadata.namespace ?? 'default' : undefined, name: object.metadata.name, user: 'system:pingpong-runtime',
-      object, ...(old ? { oldObject: old } : {}),
-    });
-    for (const w of warnings) this.log?.warn({ object: `${object.kind}/${object.metadata.name}` }, w);
-  }
-
-  /** The runtime's own writes (its manifests) prune an unknown field and log it, as Warn would. */
-  private inProcess(object: KubeObject): ShapeOptions {
-    return { fieldValidation: 'Warn', warn: (message) => this.log?.warn({ object: `${object.kind}/${object.metadata.name}` }, message) };
+    return applyObject(this.writes, given);
   }
 
   /** Whether the manifests' RBAC lets `user` do `verb` on a resource in a namespace (a SubjectAccessReview). */
@@ -259,20 +203,9 @@ export class LocalApiServer {
     this.policy = buildPolicy(objects);
   }
 
-  /**
-   * Creates or updates the v1 Pod of a runtime pod. A pod keeps its uid; it gets its
-   * deletionTimestamp when it starts terminating; an update that changes nothing is not an event
-   * (as a no-op update keeps its resourceVersion in Kubernetes).
-   */
+  /** Creates or updates the v1 Pod of a runtime pod; see storePod. */
   upsertPod(p: PodRecord): void {
-    const old = this.pods.get(p.namespace, p.name);
-    const deletionTimestamp = (old?.metadata.deletionTimestamp as string | undefined) ?? (p.terminating ? this.now().toISOString() : undefined);
-    const next = podObject(p, { uid: old?.metadata.uid ?? randomUUID(), deletionTimestamp });
-    if (old) {
-      const { resourceVersion: _, ...oldMeta } = old.metadata;
-      if (isDeepStrictEqual({ ...old, metadata: oldMeta }, next)) return;
-    }
-    this.pods.put(next);
+    storePod(this.pods, p, this.now);
   }
 
   /** Removes a pod (its process has exited). */
@@ -282,8 +215,7 @@ export class LocalApiServer {
 
   /** Applies a runtime PodEvent: ADDED/MODIFIED upsert, DELETED removes. */
   applyPodEvent(event: PodEvent): void {
-    if (event.type === 'DELETED') this.deletePod(event.pod.namespace, event.pod.name);
-    else this.upsertPod(event.pod);
+    storePodEvent(this.pods, event, this.now);
   }
 
   /**
@@ -306,88 +238,5 @@ export class LocalApiServer {
         token: this.tokens.serviceAccountToken(sa.namespace, sa.name),
       })),
     });
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const started = Date.now();
-    let who = '';
-    let info: RequestInfo | undefined;
-    try {
-      const url = new URL(req.url ?? '/', 'http://localhost');
-      info = requestInfo(req.method ?? 'GET', url);
-      const user = this.authenticate(req, info);
-      who = user.name;
-      await this.serve(req, res, url, info, user);
-    } catch (e) {
-      const err = e instanceof ApiError ? e : errors.internal('the local API server failed; see its log');
-      if (!(e instanceof ApiError)) this.log?.error({ err: e, path: info?.path }, 'local API server request failed');
-      if (res.headersSent) res.destroy();
-      else sendJson(res, err.code, err.toStatus());
-    } finally {
-      // The path and user only: never headers, which hold the token.
-      this.log?.debug({ method: req.method, path: info?.path, verb: info?.verb, user: who, code: res.statusCode, ms: Date.now() - started }, 'api request');
-    }
-  }
-
-  /**
-   * The user of a request. A wrong token is always 401; no token is anonymous, which RBAC lets
-   * read /version and the health checks only, so anything else without a token is 401 too.
-   */
-  private authenticate(req: IncomingMessage, info: RequestInfo): UserInfo {
-    const user = this.tokens.authenticate(req.headers.authorization);
-    if (user) return impersonated(this.policy, req.headers, user);
-    if (user === null && authorize(this.policy, this.attributes(ANONYMOUS, info)).allowed) return ANONYMOUS;
-    throw errors.unauthorized();
-  }
-
-  private attributes(user: UserInfo, info: RequestInfo): RequestAttributes {
-    return {
-      user, verb: info.verb, resourceRequest: info.isResourceRequest, apiGroup: info.apiGroup, resource: info.resource,
-      subresource: info.subresource, name: info.name, namespace: info.namespace, path: info.path,
-    };
-  }
-
-  private async serve(req: IncomingMessage, res: ServerResponse, url: URL, info: RequestInfo, user: UserInfo): Promise<void> {
-    // Authorization comes before routing, as in Kubernetes: a resource not granted is 403 even if
-    // this server does not serve it.
-    const attrs = this.attributes(user, info);
-    if (!authorize(this.policy, attrs).allowed) {
-      throw new ApiError(403, 'Forbidden', forbiddenMessage(attrs), {
-        ...(info.name ? { name: info.name } : {}), ...(info.apiGroup ? { group: info.apiGroup } : {}), ...(info.resource ? { kind: info.resource } : {}),
-      });
-    }
-    if (!info.isResourceRequest) return this.serveNonResource(req, res, info);
-    const resource = this.registry.find(info.apiGroup, info.apiVersion, info.resource);
-    if (!resource) throw errors.noRoute();
-    await serveResource({
-      req, res, url, info, user, resource, output: negotiate(req.headers.accept),
-      now: this.now, watches: this.watches, defaultWatchSeconds: this.watchSeconds, webhook: this.webhook, policies: this.policies,
-      watchBufferBytes: this.watchBufferBytes,
-    });
-  }
-
-  /** Discovery, /version and the health checks; anything else is 404. */
-  private serveNonResource(req: IncomingMessage, res: ServerResponse, info: RequestInfo): void {
-    if (req.method !== 'GET' && req.method !== 'HEAD') throw errors.methodNotAllowed();
-    const parts = info.path.split('/').filter(Boolean);
-    const host = req.headers.host ?? '127.0.0.1';
-    let body: unknown;
-    if (info.path === '/version' || info.path === '/version/') body = SERVER_VERSION;
-    else if (['/healthz', '/livez', '/readyz'].includes(info.path)) {
-      res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
-      return void res.end('ok');
-    } else if (parts[0] === 'api' && parts.length === 1) body = apiVersions(host);
-    else if (parts[0] === 'api' && parts.length === 2 && parts[1] === 'v1') body = apiResourceList(this.registry, '', 'v1');
-    else if (parts[0] === 'apis' && parts.length === 1) body = apiGroupList(this.registry);
-    else if (parts[0] === 'apis' && parts.length === 2) body = apiGroupDoc(this.registry, parts[1]!);
-    else if (parts[0] === 'apis' && parts.length === 3) body = apiResourceList(this.registry, parts[1]!, parts[2]!);
-    else if (parts[0] === 'openapi' && parts[1] === 'v3') {
-      const crds = this.registry.forKind('apiextensions.k8s.io/v1', 'CustomResourceDefinition')!.store!.list().items;
-      if (parts.length === 2) body = openApiRoot(this.registry, crds);
-      else if (parts[2] === 'api' && parts.length === 4) body = openApiDocument(this.registry, crds, '', parts[3]!);
-      else if (parts[2] === 'apis' && parts.length === 5) body = openApiDocument(this.registry, crds, parts[3]!, parts[4]!);
-    }
-    if (body === undefined) throw errors.noRoute();
-    sendJson(res, 200, body);
   }
 }
