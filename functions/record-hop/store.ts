@@ -118,8 +118,21 @@ const run = (client: pg.PoolClient, q: Query) => client.query(q.sql, q.params);
 const write = (client: pg.PoolClient, w: Exclude<Write, { table: 'ball' }>) =>
   run(client, (WRITE[w.table] as (row: Write['row']) => Query)(w.row));
 const keyQuery = (plan: Plan) => (plan.key.table === 'event' ? KEY.event(plan.key.row) : KEY.dead_letter(plan.key.row));
-const notify = (client: pg.PoolClient, plan: Plan) =>
-  client.query('SELECT pg_notify($1, $2)', [HISTORY_CHANNEL, encodeNotice(plan.notice)]);
+/** Any fixed key: the one lock every recording takes last, so feed numbers follow commit order. */
+const FEED_LOCK = 0x70696e67;
+
+/**
+ * The recording's feed row, then its NOTIFY (which PostgreSQL delivers on commit). The advisory
+ * lock is held until commit, so no later-numbered recording can commit first (db/migrations/
+ * 003_feed.sql); it is taken last, after the ball's row lock, so it never waits inside a cycle.
+ */
+async function notify(client: pg.PoolClient, plan: Plan): Promise<void> {
+  const n = plan.notice;
+  await client.query('SELECT pg_advisory_xact_lock($1)', [FEED_LOCK]);
+  const { rows } = await client.query<{ seq: string }>('INSERT INTO feed (tbl, type, source, id, ball_id) VALUES ($1, $2, $3, $4, $5) RETURNING seq',
+    [n.table, n.type, n.source, n.id, n.ballId ?? null]);
+  await client.query('SELECT pg_notify($1, $2)', [HISTORY_CHANNEL, encodeNotice({ ...n, seq: Number(rows[0]!.seq) })]);
+}
 
 /** An attempt's end: an outcome, a step that came early (retry later), or a lost race (try again now). */
 type Attempt = Recorded | { outcome: 'early'; reason: string } | { outcome: 'raced' };

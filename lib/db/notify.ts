@@ -8,6 +8,8 @@ export interface HistoryNotice {
   source: string;
   id: string;
   ballId?: string;
+  /** The event's place in the feed table (commit order): where a reader resumes. */
+  seq?: number;
 }
 
 // PostgreSQL refuses NOTIFY payloads of 8000 bytes or more. Five fields of 256 characters stay
@@ -28,6 +30,7 @@ export function encodeNotice(n: HistoryNotice): string {
 function pick(n: HistoryNotice, cut: (s: string) => string): HistoryNotice {
   const out: HistoryNotice = { table: cut(n.table), type: cut(n.type), source: cut(n.source), id: cut(n.id) };
   if (n.ballId !== undefined) out.ballId = cut(n.ballId);
+  if (n.seq !== undefined) out.seq = n.seq;
   return out;
 }
 

@@ -187,3 +187,38 @@ test('an event that is not a ball step is stored once, as before', async (t) => 
   t.deepEqual(await outcomes([p, p]), ['stored', 'duplicate']);
   t.is((await q("SELECT count(*)::int AS n FROM coin_flip WHERE event_id = 'flip-1'"))[0]!.n, 1);
 });
+
+test('the feed numbers recordings in commit order: a reader resuming after N never meets a smaller one later', async (t) => {
+  const { feedAfter } = await import('../../lib/db/feed.js');
+  const reader = new pg.Pool({ connectionString: db.readerUrl, max: 1 });
+  reader.on('error', () => undefined);
+  try {
+    const start = (await feedAfter(reader, 0, 100_000)).at(-1)?.seq ?? 0;
+    let last = start;
+    // Other tests of this file record at the same time: their entries must keep the order too.
+    const seen: number[] = [];
+    const mineSeen: string[] = [];
+    let done = false;
+    // A reader polling as a live stream would, while 60 recordings commit from 12 connections at once.
+    const poll = (async () => {
+      while (!done) {
+        for (const e of await feedAfter(reader, last, 1000)) { seen.push(e.seq); if (e.id.startsWith('feed-')) mineSeen.push(e.id); last = e.seq; }
+        await new Promise((r) => setImmediate(r));
+      }
+      for (const e of await feedAfter(reader, last, 1000)) { seen.push(e.seq); if (e.id.startsWith('feed-')) mineSeen.push(e.id); last = e.seq; }
+    })();
+    await Promise.all(Array.from({ length: 60 }, (_, i) => store.record(planEvent(COIN_FLIPPED, { source: '/pingpong/coin-flip', id: `feed-${i}` }, { heads_required: 2, total_flips: 3 }))));
+    done = true;
+    await poll;
+    t.is(new Set(mineSeen).size, 60, 'every recording is in the feed');
+    t.is(mineSeen.length, 60, 'once');
+    t.deepEqual(seen, [...seen].sort((a, b) => a - b), 'in increasing order, with no late arrival below what was read');
+    const mine = await q("SELECT count(*)::int AS n FROM feed WHERE source = '/pingpong/coin-flip' AND id LIKE 'feed-%'");
+    t.is(mine[0].n, 60);
+    const again = await store.record(planEvent(COIN_FLIPPED, { source: '/pingpong/coin-flip', id: 'feed-0' }, { heads_required: 2, total_flips: 3 }));
+    t.is(again.outcome, 'duplicate');
+    t.deepEqual((await feedAfter(reader, last, 1000)).filter((e) => e.id === 'feed-0'), [], 'a repeated event adds nothing to the feed');
+  } finally {
+    await reader.end();
+  }
+});

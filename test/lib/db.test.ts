@@ -17,7 +17,7 @@ test.before(async () => {
 });
 test.after.always(async () => db?.stop());
 
-const HISTORY = ['ball', 'coin_flip', 'dead_letter', 'event', 'hop', 'pod_event', 'pod_snapshot', 'pong', 'scale_change'];
+const HISTORY = ['ball', 'coin_flip', 'dead_letter', 'event', 'feed', 'hop', 'pod_event', 'pod_snapshot', 'pong', 'scale_change'];
 
 async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const c = new pg.Client({ connectionString: url });
@@ -40,7 +40,7 @@ test.serial('migrations apply on an empty database, and running them again does 
   await withClient(db.adminUrl, (c) => c.query('CREATE DATABASE fresh'));
   const fresh = db.adminUrl.replace(/\/pingpong$/, '/fresh');
   t.deepEqual(await tables(fresh), []);
-  t.deepEqual(await migrate(fresh), ['001_history', '002_roles']);
+  t.deepEqual(await migrate(fresh), ['001_history', '002_roles', '003_feed']);
   t.deepEqual(await tables(fresh), HISTORY);
   t.deepEqual(await migrate(fresh), []);
   t.deepEqual(await tables(fresh), HISTORY);
@@ -48,9 +48,9 @@ test.serial('migrations apply on an empty database, and running them again does 
 
 test.serial('down migrations undo everything, and up applies again', async (t) => {
   const fresh = db.adminUrl.replace(/\/pingpong$/, '/fresh');
-  t.deepEqual(await migrate(fresh, { direction: 'down', count: Infinity }), ['002_roles', '001_history']);
+  t.deepEqual(await migrate(fresh, { direction: 'down', count: Infinity }), ['003_feed', '002_roles', '001_history']);
   t.deepEqual(await tables(fresh), []);
-  t.deepEqual(await migrate(fresh), ['001_history', '002_roles']);
+  t.deepEqual(await migrate(fresh), ['001_history', '002_roles', '003_feed']);
 });
 
 test.serial('the reader may SELECT and nothing else', async (t) => {
@@ -58,6 +58,8 @@ test.serial('the reader may SELECT and nothing else', async (t) => {
   t.is(await sqlState(db.readerUrl, "INSERT INTO event (source, id, type) VALUES ('/t', 'r1', 't')"), '42501');
   t.is(await sqlState(db.readerUrl, "UPDATE ball SET status = 'landed'"), '42501');
   t.is(await sqlState(db.readerUrl, 'DELETE FROM event'), '42501');
+  t.is(await sqlState(db.readerUrl, 'SELECT count(*) FROM feed'), 'ok');
+  t.is(await sqlState(db.readerUrl, "INSERT INTO feed (tbl, type, source, id) VALUES ('t', 't', '/t', 'f1')"), '42501');
   t.is(await sqlState(db.readerUrl, 'CREATE TABLE x (a int)'), '42501');
 });
 
