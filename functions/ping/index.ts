@@ -36,11 +36,12 @@ async function serve(event: CloudEvent<unknown>, request: BallRequested, { note 
     throw new Transient(`listing ${config.service} pods failed: ${(e as Error).message}`, { cause: e });
   }
   const balls = table.current()?.spec?.balls as { perTick: number; maxHops: number } | undefined;
-  if (!balls) throw new Transient(`the PingPongTable ${config.table} in ${namespace} is not known yet: it says how many balls to serve`);
+  if (!balls) throw new Transient(`the PingPongTable ${config.table} in ${namespace} is not known yet: it says how many balls to serve`, { routine: true });
   const aimed = aimBalls({ request, workers: live, cause: event, ballsPerTick: balls.perTick,
     maxHops: balls.maxHops, now: new Date(), random: Math.random });
   if (!aimed.ok) {
-    if (aimed.retry) throw new Transient(aimed.errors.map((e) => e.message).join('; '));
+    // No worker yet (starting, or mid-rollout) passes by itself: the Broker retries; not a warning.
+    if (aimed.retry) throw new Transient(aimed.errors.map((e) => e.message).join('; '), { routine: true });
     throw new BadRequest(aimed.errors);
   }
   const events = aimed.balls.map((b) => ballThrown('ping', b));
