@@ -10,7 +10,8 @@ import { watchTable } from '../../lib/kube/table-watch.js';
 import { kubeWorkerPods } from '../../lib/kube/worker-pods.js';
 import { bounce } from './bounce.js';
 import { KUBE_ACCESS } from './kube-access.js';
-import { livePeers, othersOf, peersPage, targetPresent, wantsHtml } from './peers.js';
+import { livePeers } from '../../lib/kube/pods.js';
+import { othersOf, peersPage, targetPresent, wantsHtml } from './peers.js';
 import { startPeering } from './peering.js';
 
 const env = process.env;

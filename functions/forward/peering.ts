@@ -7,7 +7,7 @@
 import type { Logger } from '../../lib/log.js';
 import { peerPonged } from '../../lib/contract/index.js';
 import { sendEvent } from '../../lib/cloudevents/send.js';
-import type { Peer } from './peers.js';
+import type { Peer } from '../../lib/kube/pods.js';
 
 export interface PeeringDeps {
   self: string;

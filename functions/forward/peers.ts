@@ -1,22 +1,8 @@
 /**
- * Who plays, pure: the live workers as the pod lister's page lists them, the peers a worker pings
- * (every ready worker but itself), whether a ball's target is still there, and the page in HTML.
+ * Who plays, pure: the peers a worker pings (every ready worker but itself), whether a ball's
+ * target is still there, and the pod lister's page in HTML (the list is lib/kube/pods.ts').
  */
-import { isLive, isReady, newestReadyRevision, revisionOf, servingPort, type PodLike } from '../../lib/kube/pods.js';
-
-export interface Peer { name: string; ip: string; port: number; revision: string; since: string }
-
-const sinceOf = (p: PodLike): string => {
-  const t = p.status?.startTime;
-  return t instanceof Date ? t.toISOString() : typeof t === 'string' ? t : '';
-};
-
-/** The ready workers, by name: the same list from every replica that sees the same pods. */
-export function livePeers(pods: readonly PodLike[]): Peer[] {
-  return pods.filter((p) => isReady(p) && p.metadata?.name)
-    .map((p) => ({ name: p.metadata!.name!, ip: p.status?.podIP ?? '', port: servingPort(p) ?? 0, revision: revisionOf(p), since: sinceOf(p) }))
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-}
+import { isLive, newestReadyRevision, revisionOf, type Peer, type PodLike } from '../../lib/kube/pods.js';
 
 /** The peers a worker pings: every live worker but itself, with an address to reach. */
 export const othersOf = (peers: readonly Peer[], self: string): Peer[] => peers.filter((p) => p.name !== self && p.ip && p.port);

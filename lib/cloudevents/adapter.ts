@@ -31,6 +31,11 @@ export interface AppSpec {
   events: EventHandlers;
   /** Keyed `METHOD /path`. */
   routes?: Record<string, Route>;
+  /**
+   * Routes that own their response and may hold it open (Server-Sent Events), keyed `METHOD
+   * /path`: they get the raw request and response, and answer errors themselves.
+   */
+  streams?: Record<string, (req: Request, res: Response) => void>;
   /** Which field a body that is not even JSON is reported on, per route; CloudEvents use `data`. */
   unparsableField?: Record<string, string>;
   bodyLimit: number;
@@ -106,6 +111,8 @@ export function functionApp(spec: AppSpec): HttpFunction {
       res.status(200).type('text/plain').send('ok\n');
       return;
     }
+    const stream = spec.streams?.[key];
+    if (stream) return stream(req, res);
     const body = rawBody(req);
     if (body.length > bodyLimit) return sendJson(res, 413, tooLarge(bodyLimit));
     const route = spec.routes?.[key];

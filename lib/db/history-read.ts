@@ -39,6 +39,8 @@ export interface BallQuery {
   last?: number;
   /** Only the balls one request (or PingSource tick) made: its CloudEvent source and id. */
   request?: { source: string; id: string };
+  /** Only the balls with this status. */
+  status?: BallRecord['status'];
 }
 
 export interface HistoryReader {
@@ -78,9 +80,9 @@ export function historyReader(db: pg.ClientBase | pg.Pool): HistoryReader {
       const prefix = query.request ? requestBallPrefix(query.request.source, query.request.id) : null;
       // LIMIT NULL is no limit.
       const { rows } = await db.query<BallRow>(
-        `SELECT ${BALL_COLUMNS} FROM ball WHERE ($1::text IS NULL OR starts_with(id, $1::text))
+        `SELECT ${BALL_COLUMNS} FROM ball WHERE ($1::text IS NULL OR starts_with(id, $1::text)) AND ($3::text IS NULL OR status = $3::text)
          ORDER BY served_at DESC, id DESC LIMIT $2`,
-        [prefix, query.last ?? null]);
+        [prefix, query.last ?? null, query.status ?? null]);
       // A re-sent request may have had some of its balls recorded from a later serving than others.
       return rows.map(ballRecord).sort(prefix ? byId : byServing);
     },

@@ -9,7 +9,7 @@
  * a later version add a key without rotating the others.
  */
 import { intFrom, stringFrom } from '../config.js';
-import { randomPassword, urlFor, WRITER_USER } from './users.js';
+import { randomPassword, READER_USER, urlFor, WRITER_USER } from './users.js';
 
 /** Where the URLs point: the in-cluster PostgreSQL (db/k8s/500-postgres-service.yaml). */
 export interface CredentialsTarget {
@@ -46,6 +46,9 @@ const RULES: readonly KeyRule[] = [
     make: (h, t) => url(t, h.POSTGRES_USER!, h.POSTGRES_PASSWORD!, h.POSTGRES_DB!) },
   { key: 'WRITER_DATABASE_URL', from: ['PINGPONG_WRITER_PASSWORD', 'POSTGRES_DB'],
     make: (h, t) => url(t, WRITER_USER, h.PINGPONG_WRITER_PASSWORD!, h.POSTGRES_DB!) },
+  // history-ui reads as the reader (SELECT only).
+  { key: 'READER_DATABASE_URL', from: ['PINGPONG_READER_PASSWORD', 'POSTGRES_DB'],
+    make: (h, t) => url(t, READER_USER, h.PINGPONG_READER_PASSWORD!, h.POSTGRES_DB!) },
 ];
 
 /** The keys the Job guarantees; every `secretKeyRef` to the Secret must name one of them. */

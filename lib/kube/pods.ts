@@ -41,3 +41,19 @@ export function newestReadyRevision(pods: readonly PodLike[]): string | undefine
   }
   return newest;
 }
+
+/** A live worker as the pod lister's page, /peers and the history UI's players list it. */
+export interface Peer { name: string; ip: string; port: number; revision: string; since: string }
+
+const sinceOf = (p: PodLike): string => {
+  const t = p.status?.startTime;
+  return t instanceof Date ? t.toISOString() : typeof t === 'string' ? t : '';
+};
+
+/** The ready workers, by name: the same list from every replica that sees the same pods. */
+export function livePeers(pods: readonly PodLike[]): Peer[] {
+  return pods.filter((p) => isReady(p) && p.metadata?.name)
+    .map((p) => ({ name: p.metadata!.name!, ip: p.status?.podIP ?? '', port: servingPort(p) ?? 0, revision: revisionOf(p), since: sinceOf(p) }))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+

@@ -40,7 +40,7 @@ test.after.always(async () => {
 
 test.serial('npm start reports each step, then the Services with their URLs, the Broker and the UI (one JSON record off a terminal)', (t) => {
   const out = pp.output();
-  for (const want of ['PostgreSQL ready', 'Kubernetes API on', 'Broker ingress on', 'Serving 6 Knative Services', 'PingSource(s) scheduled']) {
+  for (const want of ['PostgreSQL ready', 'Kubernetes API on', 'Broker ingress on', 'Serving 7 Knative Services', 'PingSource(s) scheduled']) {
     t.true(out.includes(want), `missing "${want}"`);
   }
   const ready = out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>)
@@ -133,7 +133,7 @@ test.serial('an idle Service scales to zero, kubectl get pods -w follows it, the
 test.serial('pingpong status --json shows Services, revisions, pods and Triggers of the running instance', async (t) => {
   const { stdout } = await run(process.execPath, [path.join(ROOT, 'bin/pingpong.js'), 'status', '--json', '--data-dir', pp.dataDir]);
   const s = JSON.parse(stdout) as RuntimeStatus;
-  t.deepEqual(s.services.map((v) => v.name).sort(), ['coin-flip', 'forward', 'list-pods', 'ping', 'record-hop', 'scale-workers']);
+  t.deepEqual(s.services.map((v) => v.name).sort(), ['coin-flip', 'forward', 'history-ui', 'list-pods', 'ping', 'record-hop', 'scale-workers']);
   t.true(s.services.find((v) => v.name === 'forward')!.revisions.some((r) => r.name === 'forward-00001' && r.ready >= 2));
   t.true(s.pods.some((p) => p.service === 'record-hop' && p.ready));
   t.true(s.triggers.some((tr) => tr.name === 'forward' && tr.subscriber === 'http://forward.pingpong.svc.cluster.local/'));

@@ -1,5 +1,6 @@
 import test from 'ava';
-import { livePeers, othersOf, peersPage, targetPresent, wantsHtml } from '../../functions/forward/peers.js';
+import { livePeers } from '../../lib/kube/pods.js';
+import { othersOf, peersPage, targetPresent, wantsHtml } from '../../functions/forward/peers.js';
 
 const pod = (name: string, over: { phase?: string; ready?: boolean; deleting?: boolean; port?: number; ip?: string } = {}) => ({
   metadata: { name, labels: { 'serving.knative.dev/revision': 'forward-00003' }, ...(over.deleting ? { deletionTimestamp: '2026-12-03T00:00:00Z' } : {}) },

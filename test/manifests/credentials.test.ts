@@ -55,9 +55,9 @@ test('the real passwords are random, distinct and URL-safe (node:crypto)', (t) =
 for (const [title, existing, want] of [
   ['a complete Secret gets nothing', { ...missingCredentials({}, target) }, []],
   ['a Secret with the admin password keeps it, and its URL uses it', { POSTGRES_PASSWORD: 'kept' },
-    ['ADMIN_DATABASE_URL', 'PINGPONG_READER_PASSWORD', 'PINGPONG_WRITER_PASSWORD', 'POSTGRES_DB', 'POSTGRES_USER', 'WRITER_DATABASE_URL']],
+    ['ADMIN_DATABASE_URL', 'PINGPONG_READER_PASSWORD', 'PINGPONG_WRITER_PASSWORD', 'POSTGRES_DB', 'POSTGRES_USER', 'READER_DATABASE_URL', 'WRITER_DATABASE_URL']],
   ['a key a later version added is filled from the passwords already there', (() => { const c = missingCredentials({}, target); delete c.WRITER_DATABASE_URL; return c; })(), ['WRITER_DATABASE_URL']],
-  ['an empty value counts as missing', { ...missingCredentials({}, target), PINGPONG_READER_PASSWORD: '' }, ['PINGPONG_READER_PASSWORD']],
+  ['an empty value counts as missing', { ...missingCredentials({}, target), READER_DATABASE_URL: '' }, ['READER_DATABASE_URL']],
   ['keys it does not know are left alone', { ...missingCredentials({}, target), EXTRA: 'mine' }, []],
 ] as const) {
   test(title, (t) => {

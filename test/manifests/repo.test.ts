@@ -38,7 +38,7 @@ test('each manifest file holds one resource, named by apply order', async (t) =>
 
 test('the Knative Services follow the project rules (one image, probe, non-root, visibility)', async (t) => {
   const services = (await repoResources()).map((r) => r.object).filter((o) => o.apiVersion === 'serving.knative.dev/v1' && o.kind === 'Service');
-  t.is(services.length, 6);
+  t.is(services.length, 7);
   for (const s of services) {
     const name = s.metadata.name;
     const tmpl = s.spec.template;
@@ -54,7 +54,8 @@ test('the Knative Services follow the project rules (one image, probe, non-root,
     t.truthy(tmpl.metadata.annotations['autoscaling.knative.dev/max-scale'], name);
     // The local runtime's global stable window must apply: no per-Service window.
     t.is(tmpl.metadata.annotations['autoscaling.knative.dev/window'], undefined, name);
-    t.is(s.metadata.labels?.['networking.knative.dev/visibility'], name === 'coin-flip' ? undefined : 'cluster-local', name);
+    // Public: coin-flip (people call /compute) and history-ui (the page); everything else only through the Broker.
+    t.is(s.metadata.labels?.['networking.knative.dev/visibility'], ['coin-flip', 'history-ui'].includes(name) ? undefined : 'cluster-local', name);
   }
 });
 
@@ -69,7 +70,7 @@ test('kustomize renders every resource of every file (kubectl when present, else
   // The image is named once (kustomization.yaml images:) and applied to every function container.
   const images = rendering.objects.flatMap((o) => (o.spec?.template?.spec?.containers ?? []).map((c: { image: string }) => c.image));
   const ours = (await repoResources()).flatMap((r) => r.object.spec?.template?.spec?.containers ?? []).filter((c: { image: string }) => c.image === 'pingpong');
-  t.true(ours.length >= 6, 'four functions, the credentials Job and the migrate Job use the one image');
+  t.true(ours.length >= 6, 'the functions, the credentials Job and the migrate Job use the one image');
   if (rendering.via === 'kubectl') t.is(images.filter((i: string) => i === 'pingpong:dev').length, ours.length, images.join(', '));
 });
 

@@ -1,0 +1,149 @@
+/**
+ * history-ui as a real functions-framework process: reading a real embedded PostgreSQL as the
+ * reader user (record-hop's store writing as the writer), and the worker pods from the local API
+ * as its own ServiceAccount. The page's files, the JSON endpoints and their 400s, and the live
+ * stream: resumed with Last-Event-ID, it sends exactly what was missed, once, in order.
+ */
+import test from 'ava';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { pino } from 'pino';
+import { BALL_LANDED, BALL_THROWN, COIN_FLIPPED, hopEventId, type BallInFlight } from '../../lib/contract/index.js';
+import { createPool } from '../../lib/db/pool.js';
+import { loadKustomization } from '../../lib/manifests/index.js';
+import { ROOT } from '../../lib/process/function-command.js';
+import { planEvent } from '../../functions/record-hop/rows.js';
+import { pgHistoryStore, type HistoryStore } from '../../functions/record-hop/store.js';
+import { LocalApiServer } from '../../local/apiserver/index.js';
+import type { PodRecord } from '../../local/types.js';
+import { startFunction, type RunningFunction } from '../helpers/function-process.js';
+import { startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { waitFor } from '../helpers/wait.js';
+
+let db: TestPostgres;
+let store: HistoryStore;
+let api: LocalApiServer;
+let dir: string;
+let ui: RunningFunction;
+
+test.before(async () => {
+  db = await startTestPostgres();
+  store = pgHistoryStore(createPool(db.writerUrl, { max: 4 }));
+  api = new LocalApiServer({ log: pino({ level: 'silent' }) });
+  const url = await api.listen(0, '127.0.0.1');
+  api.setRbac((await loadKustomization(ROOT)).map((r) => r.object).filter((o) => ['ServiceAccount', 'Role', 'RoleBinding'].includes(o.kind)));
+  dir = await mkdtemp(path.join(os.tmpdir(), 'history-ui-'));
+  const files = await api.writeKubeconfigs({ dataDir: dir, serverUrl: url, serviceAccounts: [{ namespace: 'pingpong', name: 'history-ui' }] });
+  const pod = (name: string, port: number): PodRecord => ({ name, namespace: 'pingpong', service: 'forward', configuration: 'forward', revision: 'forward-00001',
+    ip: '127.0.0.1', port, phase: 'Running', ready: true, terminating: false, inFlight: 0, startedAt: new Date('2026-12-03T08:00:00Z') });
+  api.upsertPod(pod('forward-00001-deployment-aaaaa', 41001));
+  api.upsertPod(pod('forward-00001-deployment-bbbbb', 41002));
+  ui = await startFunction('history-ui', { KUBECONFIG: files.serviceAccounts['pingpong/history-ui']!, DATABASE_URL: db.readerUrl });
+});
+
+test.after.always(async () => {
+  await ui?.stop();
+  await store?.close();
+  await api?.close();
+  await db?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+const flight = (id: string, hop: number, path: string[]): BallInFlight => ({ ball: { id, target: 'forward-00001-deployment-aaaaa', maxHops: 5, servedAt: '2026-12-03T08:00:00.000Z' }, path, hop });
+const throwBall = (id: string) => store.record(planEvent(BALL_THROWN, { source: '/pingpong/ping', id: hopEventId(id, 0) }, flight(id, 0, [])));
+const landBall = (id: string) => store.record(planEvent(BALL_LANDED, { source: '/pingpong/forward', id: hopEventId(id, 0, 'landed') }, flight(id, 0, ['forward-00001-deployment-aaaaa'])));
+const flip = (id: string) => store.record(planEvent(COIN_FLIPPED, { source: '/pingpong/coin-flip', id }, { heads_required: 2, total_flips: 4 }));
+
+/** An SSE client over fetch: the events it parsed so far, and a way to stop. */
+function listen(url: string, headers: Record<string, string> = {}) {
+  const events: Array<{ id: number; event: string; data: any }> = [];
+  let opened = 0;
+  const abort = new AbortController();
+  const done = (async () => {
+    const res = await fetch(url, { headers, signal: abort.signal });
+    opened = res.status;
+    if (!res.ok || !res.body) return;
+    const decoder = new TextDecoder();
+    let buf = '';
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      buf += decoder.decode(chunk, { stream: true });
+      let i: number;
+      while ((i = buf.indexOf('\n\n')) >= 0) {
+        const block = buf.slice(0, i);
+        buf = buf.slice(i + 2);
+        const field = (name: string) => block.split('\n').find((l) => l.startsWith(`${name}: `))?.slice(name.length + 2);
+        const data = field('data');
+        if (data !== undefined) events.push({ id: Number(field('id')), event: field('event') ?? 'message', data: JSON.parse(data) });
+      }
+    }
+  })().catch(() => undefined);
+  return { events, status: () => opened, stop: async () => { abort.abort(); await done; } };
+}
+
+test.serial('the page, its script and its style are served with their media types', async (t) => {
+  for (const [p, type] of [['/', /^text\/html/], ['/index.html', /^text\/html/], ['/app.js', /^text\/javascript/], ['/style.css', /^text\/css/]] as const) {
+    const res = await fetch(`${ui.url}${p}`);
+    t.is(res.status, 200, p);
+    t.regex(res.headers.get('content-type') ?? '', type, p);
+  }
+  t.regex(await (await fetch(`${ui.url}/`)).text(), /<script src="app\.js" type="module"><\/script>/);
+});
+
+test.serial('players are the live worker pods from the API; balls come from the history, filtered and bounded', async (t) => {
+  const players = await (await fetch(`${ui.url}/api/players`)).json() as Array<{ name: string; port: number }>;
+  t.deepEqual(players.map((p) => [p.name, p.port]), [['forward-00001-deployment-aaaaa', 41001], ['forward-00001-deployment-bbbbb', 41002]]);
+  await throwBall('ui-b1');
+  await throwBall('ui-b2');
+  await landBall('ui-b2');
+  const landed = await (await fetch(`${ui.url}/api/balls?status=landed&limit=10`)).json() as Array<{ id: string; status: string }>;
+  t.deepEqual(landed.map((b) => [b.id, b.status]), [['ui-b2', 'landed']]);
+  t.is((await (await fetch(`${ui.url}/api/balls?limit=1`)).json() as unknown[]).length, 1);
+  for (const [q, field] of [['limit=0', 'limit'], ['limit=abc', 'limit'], ['limit=501', 'limit'], ['status=lost', 'status'], ['colour=red', 'colour'], ['limit=1&limit=2', 'limit']] as const) {
+    const res = await fetch(`${ui.url}/api/balls?${q}`);
+    t.is(res.status, 400, q);
+    const body = await res.json() as { errors: Array<{ field: string }> };
+    t.is(body.errors[0]!.field, field, q);
+  }
+});
+
+test.serial('the stream sends what is recorded next, live, in feed order', async (t) => {
+  const live = listen(`${ui.url}/api/stream`);
+  await waitFor(() => live.status() === 200, 'the stream to open');
+  await new Promise((r) => setTimeout(r, 200));
+  await flip('ui-f1');
+  await throwBall('ui-b3');
+  await waitFor(() => live.events.length >= 2, 'two live events', { timeoutMs: 10_000 });
+  await live.stop();
+  t.deepEqual(live.events.map((e) => e.event), [COIN_FLIPPED, BALL_THROWN]);
+  t.true(live.events[1]!.id > live.events[0]!.id);
+  t.like(live.events[1]!.data, { table: 'hop', ballId: 'ui-b3', data: { hop: 0, ball: { id: 'ui-b3' } } });
+});
+
+test.serial('resumed with Last-Event-ID, the stream sends exactly what was missed, once and in order', async (t) => {
+  const first = listen(`${ui.url}/api/stream?since=0`);
+  await waitFor(() => first.events.some((e) => e.data.id === 'ui-f1'), 'the catch-up from the start', { timeoutMs: 10_000 });
+  const seenUpTo = first.events.at(-1)!.id;
+  await first.stop();
+  // While nobody listens (a page whose history-ui went to zero), more is recorded.
+  await flip('ui-f2');
+  await throwBall('ui-b4');
+  await landBall('ui-b4');
+  const resumed = listen(`${ui.url}/api/stream`, { 'last-event-id': String(seenUpTo) });
+  await waitFor(() => resumed.events.length >= 3, 'the three missed events', { timeoutMs: 10_000 });
+  await flip('ui-f3');
+  await waitFor(() => resumed.events.length >= 4, 'then the live one', { timeoutMs: 10_000 });
+  await resumed.stop();
+  t.deepEqual(resumed.events.map((e) => e.data.id), ['ui-f2', hopEventId('ui-b4', 0), hopEventId('ui-b4', 0, 'landed'), 'ui-f3']);
+  const ids = [...first.events, ...resumed.events].map((e) => e.id);
+  t.is(new Set(ids).size, ids.length, 'nothing twice');
+  t.deepEqual(ids, [...ids].sort((a, b) => a - b), 'in order');
+});
+
+test.serial('a bad resume position is a 400 naming it', async (t) => {
+  for (const [headers, q, field] of [[{ 'last-event-id': 'yesterday' }, '', 'Last-Event-ID'], [{}, '?since=-1', 'since'], [{}, '?from=3', 'from']] as const) {
+    const res = await fetch(`${ui.url}/api/stream${q}`, { headers });
+    t.is(res.status, 400);
+    t.is(((await res.json()) as { errors: Array<{ field: string }> }).errors[0]!.field, field);
+  }
+});
