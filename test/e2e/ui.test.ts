@@ -1,0 +1,106 @@
+/**
+ * The history UI in a real Chromium (Debian's /usr/bin/chromium through playwright-core), through
+ * `npm start` and its gateway: the players are the live workers, a ball requested at the Broker
+ * shows up hop by hop along the path the database recorded, a deleted worker leaves the table and
+ * its replacement joins, and the page logs no error. A screenshot is kept as a test artifact.
+ */
+import test from 'ava';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { ROOT } from '../../lib/process/function-command.js';
+import { requestBallPrefix } from '../../lib/db/history-read.js';
+import { npmStart, type Instance } from '../helpers/pingpong-up.js';
+import { waitFor } from '../helpers/wait.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = path.join(ROOT, 'test-artifacts');
+const run = promisify(execFile);
+let pp: Instance;
+let db: pg.Client;
+let browser: Browser;
+let page: Page;
+const errors: string[] = [];
+
+test.before(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium); .ci/run does`);
+  pp = await npmStart(['-f', path.join(ROOT, 'test/fixtures/manifests/serve-balls-quiet.yaml')]);
+  db = new pg.Client({ connectionString: (await readFile(path.join(pp.dataDir, 'reader-url'), 'utf8')).trim() });
+  db.on('error', () => undefined);
+  await db.connect();
+  // Root in CI: Chromium's sandbox needs user namespaces a container may not give.
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', (e) => errors.push(String(e)));
+});
+test.after.always(async () => {
+  await browser?.close();
+  await db?.end().catch(() => undefined);
+  if (pp) {
+    await pp.interrupt();
+    await rm(pp.dataDir, { recursive: true, force: true });
+  }
+});
+
+const kubectl = async (...args: string[]) => (await run('kubectl', ['--kubeconfig', path.join(pp.dataDir, 'kubeconfig'),
+  '--cache-dir', path.join(pp.dataDir, 'kube-cache'), '-n', 'pingpong', ...args], { timeout: 60_000 })).stdout;
+const shownPlayers = () => page.locator('#players li').evaluateAll((lis) => lis.map((li) => (li as HTMLElement).dataset.pod!).sort());
+const workerNames = async () => (await kubectl('get', 'pods', '-l', 'serving.knative.dev/service=forward', '-o', 'jsonpath={.items[*].metadata.name}')).split(' ').filter(Boolean).sort();
+
+test.serial('the page at the gateway shows the live workers as players, and goes live', async (t) => {
+  await page.goto(`http://localhost:${pp.gateway}/`);
+  await page.locator('#connection', { hasText: 'live' }).waitFor({ timeout: 60_000 });
+  await waitFor(async () => (await shownPlayers()).length >= 2, 'the players', { timeoutMs: 30_000 });
+  t.deepEqual(await shownPlayers(), await workerNames());
+  t.is(await page.title(), 'Knative Ping-Pong');
+});
+
+test.serial('a ball requested at the Broker shows up hop by hop, along the path the database recorded', async (t) => {
+  const id = randomUUID();
+  const res = await fetch(`http://localhost:${pp.broker}/pingpong/default`, {
+    method: 'POST',
+    headers: { 'ce-specversion': '1.0', 'ce-type': 'dev.pingpong.ball.requested', 'ce-source': '/e2e/ui', 'ce-id': id, 'content-type': 'application/json' },
+    body: JSON.stringify({ count: 1, maxHops: 6 }),
+  });
+  t.is(res.status, 202);
+  // Ball ids derive from the request's (source, id): its one ball is number 0.
+  const ballId = `${requestBallPrefix('/e2e/ui', id)}0`;
+  const ended = async () => (await db.query("SELECT id, status, hops, path FROM ball WHERE id = $1 AND status <> 'served'", [ballId])).rows[0];
+  await waitFor(async () => (await ended()) !== undefined, 'the ball to end in the database', { timeoutMs: 30_000 });
+  const ball = await ended();
+  const lines = () => page.locator('#events li').allTextContents();
+  await waitFor(async () => (await lines()).some((l) => l.includes(`ball ${ball.id}`) && /ball\.(landed|dropped)/.test(l)), 'the page to show its ending', { timeoutMs: 15_000 });
+  // The page lists newest first: read it back oldest first.
+  const shown = (await lines()).filter((l) => l.includes(`ball ${ball.id}`)).reverse();
+  const hops = shown.filter((l) => l.includes('ball.thrown')).map((l) => Number(/hop (\d+)/.exec(l)![1]));
+  t.deepEqual(hops, Array.from({ length: hops.length }, (_, i) => i), 'every hop, in order');
+  t.is(hops.length, ball.hops + 1, `a throw for each hop the database recorded (${ball.hops}, ${ball.status})`);
+  t.is(ball.path.length, ball.hops + 1, 'and the recorded path has a pod per hop');
+  t.regex(shown.at(-1)!, new RegExp(`ball\\.${ball.status}`));
+});
+
+test.serial('a deleted worker leaves the table and its replacement joins', async (t) => {
+  const before = await shownPlayers();
+  const gone = before[0]!;
+  await kubectl('delete', 'pod', gone);
+  await waitFor(async () => {
+    const shown = await shownPlayers();
+    const live = await workerNames();
+    return !shown.includes(gone) && shown.length === before.length && JSON.stringify(shown) === JSON.stringify(live);
+  }, 'the page to drop the deleted worker and show its replacement', { timeoutMs: 60_000, intervalMs: 500 });
+  const after = await shownPlayers();
+  t.false(after.includes(gone));
+  t.is(after.filter((p) => !before.includes(p)).length, 1, 'one newcomer');
+});
+
+test.serial('the page logged no error; a screenshot is kept', async (t) => {
+  await mkdir(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: path.join(ARTIFACTS, 'ui.png'), fullPage: true });
+  t.deepEqual(errors, []);
+});
