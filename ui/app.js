@@ -26,6 +26,71 @@ async function loadPlayers() {
     players.set(p.name, li);
   }
   $('player-count').textContent = `(${players.size})`;
+  drawSeats();
+}
+
+// The table: the players sit around it; each ball is a dot that moves to the pod that caught it,
+// hop by hop, as the events arrive. Its element carries the path it took (data-path), and it
+// stays a moment after it ended, green where it landed, red where it dropped.
+const SVG = 'http://www.w3.org/2000/svg';
+const seats = new Map();
+const balls = new Map();
+const MAX_BALLS_SHOWN = 50;
+const ENDED_SHOWN_MS = 4000;
+
+function seatAt(i, n) {
+  const a = (2 * Math.PI * i) / Math.max(n, 1) - Math.PI / 2;
+  return { x: Math.round(80 * Math.cos(a) * 10) / 10, y: Math.round(80 * Math.sin(a) * 10) / 10 };
+}
+
+function drawSeats() {
+  const names = [...players.keys()].sort();
+  const g = $('seats');
+  for (const [name, el] of seats) if (!players.has(name)) { el.remove(); seats.delete(name); }
+  names.forEach((name, i) => {
+    let el = seats.get(name);
+    if (!el) {
+      el = document.createElementNS(SVG, 'g');
+      el.setAttribute('class', 'seat');
+      el.dataset.pod = name;
+      el.append(document.createElementNS(SVG, 'circle'), document.createElementNS(SVG, 'text'));
+      el.children[0].setAttribute('r', '9');
+      el.children[1].setAttribute('y', '17');
+      el.children[1].textContent = name.replace(/^.*-deployment-/, '');
+      g.append(el);
+      seats.set(name, el);
+    }
+    const { x, y } = seatAt(i, names.length);
+    el.setAttribute('transform', `translate(${x} ${y})`);
+    el.dataset.x = String(x);
+    el.dataset.y = String(y);
+  });
+}
+
+function moveBall(entry) {
+  const d = entry.data;
+  const id = d?.ball?.id;
+  if (!id) return;
+  let dot = balls.get(id);
+  if (!dot) {
+    dot = document.createElementNS(SVG, 'circle');
+    dot.setAttribute('class', 'ball');
+    dot.setAttribute('r', '4');
+    dot.dataset.ball = id;
+    dot.dataset.path = '';
+    $('balls').append(dot);
+    balls.set(id, dot);
+    while (balls.size > MAX_BALLS_SHOWN) { const [oldest, el] = balls.entries().next().value; el.remove(); balls.delete(oldest); }
+  }
+  // The pod that caught it last is the end of its path; a new ball (hop 0, empty path) waits in the middle.
+  const at = d.path?.at(-1);
+  dot.dataset.path = (d.path ?? []).join(' ');
+  const seat = at ? seats.get(at) : undefined;
+  dot.style.transform = seat ? `translate(${seat.dataset.x}px, ${seat.dataset.y}px)` : 'translate(0px, 0px)';
+  if (entry.type.endsWith('.landed') || entry.type.endsWith('.dropped')) {
+    dot.classList.add(entry.type.endsWith('.landed') ? 'landed' : 'dropped');
+    setTimeout(() => { dot.remove(); balls.delete(id); }, ENDED_SHOWN_MS);
+  }
 }
 
 function tell(entry) {
@@ -61,6 +126,7 @@ const onEntry = (e) => {
   window.pingpongSeen = [...(window.pingpongSeen ?? []).slice(-4999), entry.seq];
   tell(entry);
   count(entry);
+  if (entry.type.startsWith('dev.pingpong.ball.')) moveBall(entry);
   if (entry.table === 'pod_event' || entry.table === 'pod_snapshot') void loadPlayers();
 };
 for (const type of ['dev.pingpong.ball.thrown', 'dev.pingpong.ball.landed', 'dev.pingpong.ball.dropped', 'dev.pingpong.coin.flipped',

@@ -1,7 +1,7 @@
 /**
  * The history UI in a real Chromium (Debian's /usr/bin/chromium through playwright-core), through
  * `npm start` and its gateway: the players are the live workers, a ball requested at the Broker
- * shows up hop by hop along the path the database recorded, a deleted worker leaves the table and
+ * travels the table and shows up hop by hop along the path the database recorded, a deleted worker leaves the table and
  * its replacement joins, and the page logs no error. A screenshot is kept as a test artifact.
  */
 import test from 'ava';
@@ -72,8 +72,27 @@ test.serial('a ball requested at the Broker shows up hop by hop, along the path 
   // Ball ids derive from the request's (source, id): its one ball is number 0.
   const ballId = `${requestBallPrefix('/e2e/ui', id)}0`;
   const ended = async () => (await db.query("SELECT id, status, hops, path FROM ball WHERE id = $1 AND status <> 'served'", [ballId])).rows[0];
+  // On the table, the ball's dot travels to each pod that caught it, and ends landed or dropped.
+  const trail: string[] = [];
+  const dot = page.locator(`#balls [data-ball="${ballId}"]`);
+  const watchDot = (async () => {
+    for (const deadline = Date.now() + 30_000; Date.now() < deadline;) {
+      const state = await dot.evaluate((el) => ({ path: el.getAttribute('data-path') ?? '', cls: el.getAttribute('class') ?? '' })).catch(() => undefined);
+      if (state) {
+        trail.push(state.path);
+        if (/landed|dropped/.test(state.cls)) return state;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return undefined;
+  })();
   await waitFor(async () => (await ended()) !== undefined, 'the ball to end in the database', { timeoutMs: 30_000 });
   const ball = await ended();
+  const final = await watchDot;
+  t.truthy(final, 'the dot ended on the table');
+  t.is(final!.path, ball.path.join(' '), 'the dot took the path the database recorded');
+  t.regex(final!.cls, new RegExp(ball.status));
+  for (const seen of trail) t.true(final!.path.startsWith(seen), `on its way it was at "${seen}", a step of its path`);
   const lines = () => page.locator('#events li').allTextContents();
   await waitFor(async () => (await lines()).some((l) => l.includes(`ball ${ball.id}`) && /ball\.(landed|dropped)/.test(l)), 'the page to show its ending', { timeoutMs: 15_000 });
   // The page lists newest first: read it back oldest first.
