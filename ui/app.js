@@ -27,6 +27,10 @@ async function loadPlayers() {
   }
   $('player-count').textContent = `(${players.size})`;
   drawSeats();
+  const select = $('serve').elements.target;
+  const chosen = select.value;
+  select.replaceChildren(new Option('a random worker', ''), ...[...players.keys()].sort().map((n) => new Option(n, n)));
+  select.value = players.has(chosen) ? chosen : '';
 }
 
 // The table: the players sit around it; each ball is a dot that moves to the pod that caught it,
@@ -134,4 +138,22 @@ for (const type of ['dev.pingpong.ball.thrown', 'dev.pingpong.ball.landed', 'dev
   'dev.knative.apiserver.resource.add', 'dev.knative.apiserver.resource.update', 'dev.knative.apiserver.resource.delete']) {
   stream.addEventListener(type, onEntry);
 }
+// The actions: each posts to history-ui, which does it and answers with the command that does the same.
+async function act(path, body) {
+  const res = await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const answer = await res.json();
+  $('command').textContent = res.ok ? answer.command : `refused: ${answer.error ?? res.status}`;
+}
+$('serve').addEventListener('submit', (e) => {
+  e.preventDefault();
+  const f = new FormData(e.target);
+  const target = f.get('target');
+  void act('api/actions/serve', { count: Number(f.get('count')), ...(target ? { target } : {}) });
+});
+$('workers').addEventListener('submit', (e) => {
+  e.preventDefault();
+  const f = new FormData(e.target);
+  const mode = f.get('mode');
+  void act('api/actions/table', { mode, min: Number(f.get('min')), max: Number(f.get('max')), ...(mode === 'Fixed' ? { replicas: Number(f.get('replicas')) } : {}) });
+});
 void loadPlayers();

@@ -6,11 +6,18 @@ import { DEFAULT_BODY_LIMIT, intFrom, stringFrom } from '../../lib/config.js';
 import { createPool } from '../../lib/db/pool.js';
 import { historyReader } from '../../lib/db/history-read.js';
 import { createLogger } from '../../lib/log.js';
-import { currentNamespace, loadKubeConfig } from '../../lib/kube/client.js';
+import { assertDeclared, currentNamespace, loadKubeConfig } from '../../lib/kube/client.js';
+import { TABLE_GROUP, TABLE_PLURAL, TABLE_VERSION } from '../../lib/kube/table-watch.js';
+import { ApiException, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { CloudEvent } from 'cloudevents';
+import { randomUUID } from 'node:crypto';
+import { BALL_REQUESTED, sourceOf } from '../../lib/contract/index.js';
+import { sendEvent } from '../../lib/cloudevents/send.js';
 import { livePeers } from '../../lib/kube/pods.js';
 import { kubeWorkerPods } from '../../lib/kube/worker-pods.js';
 import { KUBE_ACCESS } from './kube-access.js';
 import { ballsQuery, resumeFrom } from './params.js';
+import { serveBody, serveCommand, tableBody, tableCommand, tablePatch } from './actions.js';
 import { staticFiles } from './static.js';
 import { historyStream } from './stream.js';
 
@@ -26,7 +33,17 @@ const namespace = stringFrom(env, 'WORKERS_NAMESPACE', currentNamespace(kc, 'pin
 const workers = kubeWorkerPods(kc, namespace, stringFrom(env, 'WORKERS_SERVICE', 'forward'), log, KUBE_ACCESS);
 workers.start();
 
+const tables = kc.makeApiClient(CustomObjectsApi);
+const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+const TABLE = stringFrom(env, 'TABLE_NAME', 'default');
+/** Where a served ball goes (K_SINK, from a SinkBinding) and how a user would reach it from here. */
+const sink = env.K_SINK;
+const brokerForHumans = stringFrom(env, 'BROKER_URL_FOR_HUMANS', 'http://localhost:8081/pingpong/default');
+
 const refuse = (field: string, message: string) => { throw new BadRequest([{ field, message }]); };
+const json = (body: string): unknown => {
+  try { return JSON.parse(body); } catch { return refuse('body', 'request body is not valid JSON'); }
+};
 const failed = (what: string) => (e: unknown): never => { throw new Transient(`${what} failed: ${(e as Error).message}`, { cause: e }); };
 
 const files: Record<string, Route> = Object.fromEntries(Object.entries(staticFiles(['index.html', 'app.js', 'style.css']))
@@ -41,12 +58,41 @@ http('history-ui', functionApp({
   routes: {
     ...files,
     'GET /api/players': async () => ({ status: 200, json: livePeers((await workers.list().catch(failed('listing the workers'))).pods) }),
+    // Serve a ball now: the same ball.requested a user would send with the curl it answers with.
+    'POST /api/actions/serve': async (req, { note }) => {
+      const checked = serveBody(json(req.body));
+      if (!checked.ok) throw new BadRequest(checked.errors);
+      if (!sink) throw new Transient('K_SINK is not set: a SinkBinding must give history-ui the Broker to serve balls through');
+      const event = new CloudEvent({ type: BALL_REQUESTED, source: sourceOf('history-ui'), id: randomUUID(), datacontenttype: 'application/json', data: checked.value });
+      await sendEvent(sink, event);
+      note({ action: 'serve', id: event.id });
+      return { status: 202, json: { source: event.source, id: event.id, command: serveCommand(brokerForHumans, event.source, event.id, checked.value) } };
+    },
+    // Change the table's workers: the merge patch a user would send with the kubectl it answers with.
+    'POST /api/actions/table': async (req, { note }) => {
+      const checked = tableBody(json(req.body));
+      if (!checked.ok) throw new BadRequest(checked.errors);
+      assertDeclared(KUBE_ACCESS, TABLE_GROUP, TABLE_PLURAL, 'patch');
+      try {
+        await tables.patchNamespacedCustomObject({ group: TABLE_GROUP, version: TABLE_VERSION, namespace, plural: TABLE_PLURAL, name: TABLE, body: tablePatch(checked.value) }, mergePatch);
+      } catch (e) {
+        // The API's refusal (schema, CEL, the policy) is the user's to read, as kubectl would print it.
+        if (e instanceof ApiException && (e.code === 422 || e.code === 400)) {
+          const message = (() => { try { return (JSON.parse(String(e.body)) as { message?: string }).message; } catch { return undefined; } })();
+          throw new BadRequest([{ field: 'body', message: message ?? `the table refused the change (${e.code})` }]);
+        }
+        throw new Transient(`patching pingpongtable ${TABLE} failed: ${(e as Error).message}`, { cause: e });
+      }
+      note({ action: 'table', ...checked.value });
+      return { status: 200, json: { command: tableCommand(namespace, TABLE, checked.value) } };
+    },
     'GET /api/balls': async (req) => {
       const q = ballsQuery(req.query);
       if (!q.ok) return refuse(q.field, q.message);
       return { status: 200, json: await reader.balls({ last: q.value.limit, ...(q.value.status ? { status: q.value.status } : {}) }).catch(failed('reading the balls')) };
     },
   },
+  unparsableField: { 'POST /api/actions/serve': 'body', 'POST /api/actions/table': 'body' },
   streams: {
     'GET /api/stream': (req, res) => {
       const from = resumeFrom(req.header('last-event-id'), req.query as Record<string, unknown>);

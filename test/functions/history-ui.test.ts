@@ -147,3 +147,20 @@ test.serial('a bad resume position is a 400 naming it', async (t) => {
     t.is(((await res.json()) as { errors: Array<{ field: string }> }).errors[0]!.field, field);
   }
 });
+
+test.serial('the actions refuse what the page would not send, naming the field', async (t) => {
+  for (const [path, body, field] of [
+    ['/api/actions/serve', '{"count":0}', 'body.count'],
+    ['/api/actions/serve', '{"colour":"red"}', 'body.colour'],
+    ['/api/actions/serve', '[1]', 'body'],
+    ['/api/actions/serve', 'not json', 'body'],
+    ['/api/actions/table', '{"mode":"Sometimes"}', 'body.mode'],
+    ['/api/actions/table', '{"mode":"Fixed"}', 'body.replicas'],
+    ['/api/actions/table', '{"mode":"Fixed","replicas":99}', 'body.replicas'],
+    ['/api/actions/table', '{"mode":"Random","extra":1}', 'body.extra'],
+  ] as const) {
+    const res = await fetch(`${ui.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    t.is(res.status, 400, `${path} ${body}`);
+    t.true(((await res.json()) as { errors: Array<{ field: string }> }).errors.some((e) => e.field === field), `${path} ${body} names ${field}`);
+  }
+});
