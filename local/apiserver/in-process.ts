@@ -10,7 +10,7 @@ import type { PolicyOutcome, PolicyRequest } from './admission-policy.js';
 import type { ShapeOptions } from './crd-schema.js';
 import { mergePatch } from './patch.js';
 import type { Resource, ResourceRegistry } from './registry.js';
-import { nextGeneration } from './rest.js';
+import { nextGeneration } from './write-rules.js';
 import { errors } from './status.js';
 import { timestamp } from './store.js';
 import type { KubeObject } from '../../lib/kube/object.js';

@@ -4,7 +4,6 @@
  * resource only declares which verbs it serves; the rest is the same for every resource.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { isDeepStrictEqual } from 'node:util';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestInfo } from './request-info.js';
 import type { UserInfo } from './rbac.js';
@@ -18,7 +17,8 @@ import { decodeProtobufObject } from './protobuf.js';
 import { serveWatch, type WatchSet } from './watch.js';
 import { serveLog } from './log-subresource.js';
 import { PATCH_TYPES, patched } from './patch.js';
-import type { FieldValidation } from './crd-schema.js';
+import { admit } from './write-admission.js';
+import { conflict, invalid, mainOnly, statusOnly } from './write-rules.js';
 import type { PolicyOutcome, PolicyRequest } from './admission-policy.js';
 import type { KubeObject } from '../../lib/kube/object.js';
 
@@ -41,45 +41,6 @@ export interface RestRequest {
   webhook?: (req: WriteRequest) => KubeObject | void | Promise<KubeObject | void>;
   /** ValidatingAdmissionPolicies, last: throws the refusal, or returns warnings. */
   policies?: (req: PolicyRequest) => PolicyOutcome;
-}
-
-const FIELD_VALIDATIONS: readonly FieldValidation[] = ['Strict', 'Warn', 'Ignore'];
-
-/** `?fieldValidation=`, Warn when absent (the server's default since Kubernetes 1.27). */
-function fieldValidation(url: URL): FieldValidation {
-  const v = url.searchParams.get('fieldValidation');
-  if (v === null || v === '') return 'Warn';
-  if (!(FIELD_VALIDATIONS as readonly string[]).includes(v)) {
-    throw errors.badRequest(`fieldValidation: invalid value "${v}": must be one of ${FIELD_VALIDATIONS.join(', ')}`);
-  }
-  return v as FieldValidation;
-}
-
-/**
- * The resource's own admission, then the server's webhook: the object as it will be stored. What
- * the schema's shaping warns about goes back as `Warning: 299` headers, which kubectl prints.
- */
-async function admit(r: RestRequest, req: WriteRequest): Promise<KubeObject | undefined> {
-  const mode = req.operation === 'DELETE' ? 'Ignore' : fieldValidation(r.url);
-  const warn = (message: string) => {
-    const now = r.res.getHeader('Warning');
-    const list = Array.isArray(now) ? now.map(String) : now === undefined ? [] : [String(now)];
-    const header = `299 - ${JSON.stringify(message)}`;
-    // A patch that is retried on a newer object shapes it again: say each thing once.
-    if (!list.includes(header)) r.res.setHeader('Warning', [...list, header]);
-  };
-  const shaped = req.object && r.resource.shape
-    ? { ...req, object: r.resource.shape(req.object, req.oldObject, { fieldValidation: mode, warn }) } : req;
-  const own = (await r.resource.admit?.(shaped)) ?? shaped.object;
-  const hooked = req.operation === 'DELETE' || !own ? own : (await r.webhook?.({ ...shaped, object: own })) ?? own;
-  const { resource } = r;
-  const outcome = r.policies?.({
-    operation: req.operation, group: resource.group, version: resource.version, resource: resource.resource, kind: resource.kind,
-    namespace: resource.namespaced ? req.namespace : undefined, name: (hooked ?? req.oldObject)?.metadata.name ?? '', user: req.user,
-    ...(hooked ? { object: hooked } : {}), ...(req.oldObject ? { oldObject: req.oldObject } : {}),
-  });
-  for (const w of outcome?.warnings ?? []) warn(w);
-  return hooked;
 }
 
 /** The largest request body accepted, as the API server's limit. */
@@ -264,50 +225,6 @@ export async function serveResource(r: RestRequest): Promise<void> {
       return sendJson(r.res, 200, { kind: `${resource.kind}List`, apiVersion: resource.apiVersion, metadata: { resourceVersion: String(store.counter.current()) }, items: gone });
     }
   }
-}
-
-const conflict = (resource: Resource, name: string) =>
-  errors.conflict(resource.group, resource.resource, name, 'the object has been modified; please apply your changes to the latest version and try again');
-
-/** Everything but metadata and status: what a change of bumps `metadata.generation`. */
-function specOf(o: KubeObject): unknown {
-  const { metadata: _m, status: _s, ...rest } = o;
-  return rest;
-}
-
-/** The generation `next` gets after `old`: one more when anything but metadata and status changed. */
-export function nextGeneration(old: KubeObject, next: KubeObject): number {
-  const generation = Number(old.metadata.generation ?? 1);
-  return isDeepStrictEqual(specOf(old), specOf(next)) ? generation : generation + 1;
-}
-
-/**
- * A write to the main resource: identity and creation stay the server's; with a status
- * subresource the stored status stays; a changed spec bumps the generation.
- */
-function mainOnly(resource: Resource, old: KubeObject, next: KubeObject): KubeObject {
-  const out: KubeObject = { ...next, metadata: { ...next.metadata, namespace: old.metadata.namespace, uid: old.metadata.uid, creationTimestamp: old.metadata.creationTimestamp } };
-  if (!resource.namespaced) delete out.metadata.namespace;
-  if (resource.statusSubresource) {
-    if (old.status === undefined) delete out.status;
-    else out.status = old.status;
-  }
-  out.metadata.generation = nextGeneration(old, out);
-  return out;
-}
-
-/** A write to `/status`: only the status changes. */
-function statusOnly(old: KubeObject, next: KubeObject): KubeObject {
-  const out: KubeObject = { ...old };
-  if (next.status === undefined) delete out.status;
-  else out.status = next.status;
-  return out;
-}
-
-/** A 422 Invalid naming the field, as validation answers. */
-function invalid(resource: Resource, name: string, field: string, why: string): ApiError {
-  return new ApiError(422, 'Invalid', `${resource.kind} "${name}" is invalid: ${field}: Invalid value: ${why}`,
-    { name, group: resource.group || undefined, kind: resource.kind, causes: [{ reason: 'FieldValueInvalid', message: `Invalid value: ${why}`, field }] });
 }
 
 /** A body must be of the resource's kind and apiVersion. */
