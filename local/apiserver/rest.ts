@@ -18,7 +18,7 @@ import { serveWatch, type WatchSet } from './watch.js';
 import { serveLog } from './log-subresource.js';
 import { PATCH_TYPES, patched } from './patch.js';
 import { admit } from './write-admission.js';
-import { conflict, invalid, mainOnly, statusOnly } from './write-rules.js';
+import { conflict, invalid, mainOnly, statusOnly, unchanged } from './write-rules.js';
 import type { PolicyOutcome, PolicyRequest } from './admission-policy.js';
 import type { KubeObject } from '../../lib/kube/object.js';
 
@@ -199,6 +199,9 @@ export async function serveResource(r: RestRequest): Promise<void> {
         if (rv && rv !== old.metadata.resourceVersion) throw conflict(resource, name);
         const written = status ? statusOnly(old, next) : mainOnly(resource, old, next);
         const admitted = (await admit(r, { operation: 'UPDATE', object: written, oldObject: old, namespace: info.namespace, user: r.user.name })) ?? written;
+        // A write that changes nothing is not a write: no new resourceVersion, no watch event
+        // (kubectl then says "(no change)"), as the API server skips a no-op update.
+        if (unchanged(old, admitted)) return sendJson(r.res, 200, old);
         if (store.get(ns, name)?.metadata.resourceVersion === old.metadata.resourceVersion) return sendJson(r.res, 200, store.put(admitted));
         if (rv || attempt >= 4) throw conflict(resource, name);
       }

@@ -51,3 +51,9 @@ export function invalid(resource: Resource, name: string, field: string, why: st
   return new ApiError(422, 'Invalid', `${resource.kind} "${name}" is invalid: ${field}: Invalid value: ${why}`,
     { name, group: resource.group || undefined, kind: resource.kind, causes: [{ reason: 'FieldValueInvalid', message: `Invalid value: ${why}`, field }] });
 }
+
+/** The same object but for the resourceVersion a client sent along: a write would change nothing. */
+export function unchanged(old: KubeObject, next: KubeObject): boolean {
+  const bare = (o: KubeObject) => ({ ...o, metadata: { ...o.metadata, resourceVersion: undefined } });
+  return isDeepStrictEqual(bare(old), bare(next));
+}

@@ -161,3 +161,14 @@ test('the runtime applies the manifests as kubectl apply does: applying a shippe
     t.regex(changed.stdout, /unchanged/);
   } finally { await s.stop(); }
 });
+
+test('a patch that changes nothing writes nothing: same resourceVersion, kubectl says (no change)', async (t) => {
+  const s = await start();
+  try {
+    const patch = ['patch', 'ppt', 'default', '-n', 'pingpong', '--type=merge', '-p', '{"spec":{"peering":{"intervalSeconds":7}}}'];
+    t.regex(await s.kubectl(...patch), /patched$/m);
+    const rv = JSON.parse(await s.kubectl('get', 'ppt', 'default', '-n', 'pingpong', '-o', 'json')).metadata.resourceVersion;
+    t.regex(await s.kubectl(...patch), /patched \(no change\)/);
+    t.is(JSON.parse(await s.kubectl('get', 'ppt', 'default', '-n', 'pingpong', '-o', 'json')).metadata.resourceVersion, rv);
+  } finally { await s.stop(); }
+});
