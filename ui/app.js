@@ -131,13 +131,32 @@ const onEntry = (e) => {
   tell(entry);
   count(entry);
   if (entry.type.startsWith('dev.pingpong.ball.')) moveBall(entry);
-  if (entry.table === 'pod_event' || entry.table === 'pod_snapshot') void loadPlayers();
+  if (entry.table === 'pod_event' || entry.table === 'pod_snapshot') { void loadPlayers(); void loadSystem(); }
 };
 for (const type of ['dev.pingpong.ball.thrown', 'dev.pingpong.ball.landed', 'dev.pingpong.ball.dropped', 'dev.pingpong.coin.flipped',
   'dev.pingpong.workers.scaled', 'dev.pingpong.pods.listed', 'dev.pingpong.peer.ponged',
   'dev.knative.apiserver.resource.add', 'dev.knative.apiserver.resource.update', 'dev.knative.apiserver.resource.delete']) {
   stream.addEventListener(type, onEntry);
 }
+// The system: the wiring as it is, read again when something in it may have changed.
+function item(text, detail, cls) {
+  const li = document.createElement('li');
+  if (cls) li.className = cls;
+  li.append(document.createTextNode(text));
+  if (detail) { const c = document.createElement('code'); c.textContent = ` ${detail}`; li.append(c); }
+  return li;
+}
+async function loadSystem() {
+  const res = await fetch('api/system');
+  if (!res.ok) return;
+  const s = await res.json();
+  $('pingsources').replaceChildren(...s.pingSources.map((p) => item(`${p.name} (${p.schedule})`, p.next ? `next ${p.next.slice(11, 19)} → ${p.sink}` : '')));
+  $('triggers').replaceChildren(...s.triggers.map((t) => item(`${t.name} → ${t.subscriber}`, t.filter)));
+  $('services').replaceChildren(...s.services.map((v) => item(`${v.name} ${v.revision}`, v.atZero ? 'at zero' : `${v.pods} pod${v.pods === 1 ? '' : 's'}`, v.atZero ? 'zero' : '')));
+}
+setInterval(() => void loadSystem(), 10_000);
+void loadSystem();
+
 // The actions: each posts to history-ui, which does it and answers with the command that does the same.
 async function act(path, body) {
   const res = await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });

@@ -8,7 +8,9 @@ import { historyReader } from '../../lib/db/history-read.js';
 import { createLogger } from '../../lib/log.js';
 import { assertDeclared, currentNamespace, loadKubeConfig } from '../../lib/kube/client.js';
 import { TABLE_GROUP, TABLE_PLURAL, TABLE_VERSION } from '../../lib/kube/table-watch.js';
-import { ApiException, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { ApiException, CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import type { KubeObject } from '../../lib/kube/object.js';
+import { systemView } from './system.js';
 import { CloudEvent } from 'cloudevents';
 import { randomUUID } from 'node:crypto';
 import { BALL_REQUESTED, sourceOf } from '../../lib/contract/index.js';
@@ -34,6 +36,12 @@ const workers = kubeWorkerPods(kc, namespace, stringFrom(env, 'WORKERS_SERVICE',
 workers.start();
 
 const tables = kc.makeApiClient(CustomObjectsApi);
+const core = kc.makeApiClient(CoreV1Api);
+/** One list of a Knative kind in the namespace, as the declared access allows. */
+const listOf = async (group: string, version: string, plural: string): Promise<KubeObject[]> => {
+  assertDeclared(KUBE_ACCESS, group, plural, 'list');
+  return ((await tables.listNamespacedCustomObject({ group, version, namespace, plural })) as { items: KubeObject[] }).items;
+};
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const TABLE = stringFrom(env, 'TABLE_NAME', 'default');
 /** Where a served ball goes (K_SINK, from a SinkBinding) and how a user would reach it from here. */
@@ -85,6 +93,15 @@ http('history-ui', functionApp({
       }
       note({ action: 'table', ...checked.value });
       return { status: 200, json: { command: tableCommand(namespace, TABLE, checked.value) } };
+    },
+    // The system picture: what the Broker routes where, and what runs (or sits at zero).
+    'GET /api/system': async () => {
+      assertDeclared(KUBE_ACCESS, '', 'pods', 'list');
+      const [services, triggers, pingSources, pods] = await Promise.all([
+        listOf('serving.knative.dev', 'v1', 'services'), listOf('eventing.knative.dev', 'v1', 'triggers'),
+        listOf('sources.knative.dev', 'v1', 'pingsources'), core.listNamespacedPod({ namespace }).then((l) => l.items),
+      ]).catch(failed('reading the system'));
+      return { status: 200, json: systemView({ services, triggers, pingSources, pods }, new Date()) };
     },
     'GET /api/balls': async (req) => {
       const q = ballsQuery(req.query);

@@ -59,6 +59,10 @@ test.serial('the page at the gateway shows the live workers as players, and goes
   await waitFor(async () => (await shownPlayers()).length >= 2, 'the players', { timeoutMs: 30_000 });
   t.deepEqual(await shownPlayers(), await workerNames());
   t.is(await page.title(), 'Knative Ping-Pong');
+  // The system picture: the wiring, with what sits at zero marked so.
+  await page.locator('#services li', { hasText: 'forward' }).waitFor({ timeout: 15_000 });
+  t.regex((await page.locator('#triggers').textContent())!, /forward → Service\/forward type=dev\.pingpong\.ball\.thrown/);
+  t.regex((await page.locator('#pingsources').textContent())!, /serve-balls \(0 0 1 1 \*\)/);
 });
 
 test.serial('a ball requested at the Broker shows up hop by hop, along the path the database recorded', async (t) => {

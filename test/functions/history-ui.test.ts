@@ -16,6 +16,7 @@ import { ROOT } from '../../lib/process/function-command.js';
 import { planEvent } from '../../functions/record-hop/rows.js';
 import { pgHistoryStore, type HistoryStore } from '../../functions/record-hop/store.js';
 import { LocalApiServer } from '../../local/apiserver/index.js';
+import { applyObjects, knativeCrds } from '../../local/runtime/apply.js';
 import type { PodRecord } from '../../local/types.js';
 import { startFunction, type RunningFunction } from '../helpers/function-process.js';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
@@ -32,7 +33,9 @@ test.before(async () => {
   store = pgHistoryStore(createPool(db.writerUrl, { max: 4 }));
   api = new LocalApiServer({ log: pino({ level: 'silent' }) });
   const url = await api.listen(0, '127.0.0.1');
-  api.setRbac((await loadKustomization(ROOT)).map((r) => r.object).filter((o) => ['ServiceAccount', 'Role', 'RoleBinding'].includes(o.kind)));
+  const manifests = (await loadKustomization(ROOT)).map((r) => r.object);
+  applyObjects(api, [...await knativeCrds(), ...manifests]);
+  api.setRbac(manifests.filter((o) => ['ServiceAccount', 'Role', 'RoleBinding'].includes(o.kind)));
   dir = await mkdtemp(path.join(os.tmpdir(), 'history-ui-'));
   const files = await api.writeKubeconfigs({ dataDir: dir, serverUrl: url, serviceAccounts: [{ namespace: 'pingpong', name: 'history-ui' }] });
   const pod = (name: string, port: number): PodRecord => ({ name, namespace: 'pingpong', service: 'forward', configuration: 'forward', revision: 'forward-00001',
@@ -163,4 +166,19 @@ test.serial('the actions refuse what the page would not send, naming the field',
     t.is(res.status, 400, `${path} ${body}`);
     t.true(((await res.json()) as { errors: Array<{ field: string }> }).errors.some((e) => e.field === field), `${path} ${body} names ${field}`);
   }
+});
+
+test.serial('the system picture: Triggers with their filters, Services with their pods (or at zero), PingSources with their next tick', async (t) => {
+  const res = await fetch(`${ui.url}/api/system`);
+  t.is(res.status, 200, await res.clone().text());
+  const system = await res.json() as { triggers: any[]; services: any[]; pingSources: any[] };
+  t.like(system.triggers.find((x) => x.name === 'forward'), { broker: 'default', filter: 'type=dev.pingpong.ball.thrown', subscriber: 'Service/forward' });
+  t.regex(system.triggers.find((x) => x.name === 'record-hop-history').filter, /dev\.pingpong\.ball\.landed/);
+  t.like(system.services.find((x) => x.name === 'forward'), { pods: 2, atZero: false });
+  t.like(system.services.find((x) => x.name === 'coin-flip'), { pods: 0, atZero: true });
+  const serve = system.pingSources.find((x) => x.name === 'serve-balls');
+  t.is(serve.schedule, '*/10 * * * * *');
+  const next = new Date(serve.next).getTime();
+  t.true(next > Date.now() - 1000 && next <= Date.now() + 10_500, `next tick ${serve.next}`);
+  t.is(serve.sink, 'Broker/default');
 });
