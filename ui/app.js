@@ -131,6 +131,7 @@ const onEntry = (e) => {
   tell(entry);
   count(entry);
   if (entry.type.startsWith('dev.pingpong.ball.')) moveBall(entry);
+  if (entry.type === 'dev.pingpong.ball.landed' || entry.type === 'dev.pingpong.ball.dropped') historySoon();
   if (entry.table === 'pod_event' || entry.table === 'pod_snapshot') { void loadPlayers(); void loadSystem(); }
 };
 for (const type of ['dev.pingpong.ball.thrown', 'dev.pingpong.ball.landed', 'dev.pingpong.ball.dropped', 'dev.pingpong.coin.flipped',
@@ -156,6 +157,55 @@ async function loadSystem() {
 }
 setInterval(() => void loadSystem(), 10_000);
 void loadSystem();
+
+// History: the latest balls; "replay" shows one ball's timeline and flies it again on the table,
+// hop by hop (at once under prefers-reduced-motion).
+const REPLAY_STEP_MS = window.matchMedia('(prefers-reduced-motion: reduce)').matches ? 0 : 400;
+async function loadHistory() {
+  const res = await fetch('api/balls?limit=20');
+  if (!res.ok) return;
+  const rows = (await res.json()).reverse().map((b) => {
+    const tr = document.createElement('tr');
+    for (const text of [b.id, b.reason ? `${b.status} (${b.reason})` : b.status, String(b.hops), b.servedAt.slice(11, 19)]) {
+      const td = document.createElement('td');
+      td.textContent = text;
+      tr.append(td);
+    }
+    const td = document.createElement('td');
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.textContent = 'replay';
+    button.setAttribute('aria-label', `replay ball ${b.id}`);
+    button.addEventListener('click', () => void replay(b.id));
+    td.append(button);
+    tr.append(td);
+    return tr;
+  });
+  $('history').replaceChildren(...rows);
+}
+// At most one history read a second, however many balls end.
+let historyTimer;
+function historySoon() {
+  historyTimer ??= setTimeout(() => { historyTimer = undefined; void loadHistory(); }, 1000);
+}
+async function replay(id) {
+  const res = await fetch(`api/ball?id=${encodeURIComponent(id)}`);
+  if (!res.ok) return;
+  const { ball, hops } = await res.json();
+  $('timeline').replaceChildren(...hops.map((h) => item(`hop ${h.hop} ${h.at.slice(11, 23)}`, `${h.from ?? 'ping'} → ${h.target}`)),
+    item(`${ball.status}${ball.reason ? ` (${ball.reason})` : ''}`, ball.landedBy ?? ball.path.at(-1) ?? ''));
+  const key = `replay:${id}`;
+  balls.get(key)?.remove();
+  balls.delete(key);
+  // The recorded path, one catcher at a time, then how it ended.
+  for (let i = 1; i <= ball.path.length; i++) {
+    const ended = i === ball.path.length && ball.status !== 'served';
+    moveBall({ type: ended ? `dev.pingpong.ball.${ball.status}` : 'dev.pingpong.ball.thrown', data: { ball: { id: key }, path: ball.path.slice(0, i) } });
+    balls.get(key)?.classList.add('replay');
+    if (REPLAY_STEP_MS) await new Promise((r) => setTimeout(r, REPLAY_STEP_MS));
+  }
+}
+void loadHistory();
 
 // The actions: each posts to history-ui, which does it and answers with the command that does the same.
 async function act(path, body) {

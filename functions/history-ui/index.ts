@@ -18,7 +18,7 @@ import { sendEvent } from '../../lib/cloudevents/send.js';
 import { livePeers } from '../../lib/kube/pods.js';
 import { kubeWorkerPods } from '../../lib/kube/worker-pods.js';
 import { KUBE_ACCESS } from './kube-access.js';
-import { ballsQuery, resumeFrom } from './params.js';
+import { ballQuery, ballsQuery, resumeFrom } from './params.js';
 import { serveBody, serveCommand, tableBody, tableCommand, tablePatch } from './actions.js';
 import { staticFiles } from './static.js';
 import { historyStream } from './stream.js';
@@ -102,6 +102,13 @@ http('history-ui', functionApp({
         listOf('sources.knative.dev', 'v1', 'pingsources'), core.listNamespacedPod({ namespace }).then((l) => l.items),
       ]).catch(failed('reading the system'));
       return { status: 200, json: systemView({ services, triggers, pingSources, pods }, new Date()) };
+    },
+    // One ball's flight, hop by hop: the page's timeline and replay.
+    'GET /api/ball': async (req) => {
+      const q = ballQuery(req.query);
+      if (!q.ok) return refuse(q.field, q.message);
+      const found = await reader.ball(q.value).catch(failed('reading the ball'));
+      return found ? { status: 200, json: found } : { status: 404, json: { error: `id: the history holds no ball "${q.value}"`, errors: [{ field: 'id', message: 'no such ball' }] } };
     },
     'GET /api/balls': async (req) => {
       const q = ballsQuery(req.query);

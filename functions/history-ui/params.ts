@@ -53,3 +53,14 @@ export function resumeFrom(lastEventId: string | undefined, q: Record<string, un
 /** One Server-Sent Event: its id (the feed position), its type and one line of JSON data. */
 export const sseEvent = (id: number, event: string, data: unknown): string =>
   `id: ${id}\nevent: ${event.replace(/[\r\n]/g, '')}\ndata: ${JSON.stringify(data)}\n\n`;
+
+/** `GET /api/ball?id=…`: one ball id, as the history names balls. */
+export function ballQuery(q: Record<string, unknown>): Parsed<string> {
+  const extra = unknownOf(q, ['id']);
+  if (extra !== undefined) return { ok: false, field: extra, message: 'unknown query parameter (known: id)' };
+  const id = one(q, 'id');
+  if (Array.isArray(id)) return { ok: false, field: 'id', message: 'given more than once' };
+  if (id === undefined || id === '') return { ok: false, field: 'id', message: 'is required: the id of a ball (GET /api/balls lists them)' };
+  if (id.length > 128) return { ok: false, field: 'id', message: 'is longer than a ball id (128 characters)' };
+  return { ok: true, value: id };
+}

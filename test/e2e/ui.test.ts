@@ -108,6 +108,21 @@ test.serial('a ball requested at the Broker shows up hop by hop, along the path 
   t.regex(shown.at(-1)!, new RegExp(`ball\\.${ball.status}`));
 });
 
+test.serial('a past ball replays: its timeline is the hops the database holds, and its dot flies the recorded path again', async (t) => {
+  const ball = (await db.query("SELECT id, status, hops, path FROM ball WHERE status <> 'served' ORDER BY served_at DESC LIMIT 1")).rows[0];
+  const button = page.getByRole('button', { name: `replay ball ${ball.id}` });
+  await button.waitFor({ timeout: 15_000 });
+  await button.click();
+  const dot = page.locator(`#balls [data-ball="replay:${ball.id}"]`);
+  await dot.waitFor({ state: 'attached', timeout: 10_000 });
+  await waitFor(async () => /landed|dropped/.test((await dot.getAttribute('class').catch(() => '')) ?? ''), 'the replay to end', { timeoutMs: 15_000, intervalMs: 50 });
+  t.is(await dot.getAttribute('data-path'), ball.path.join(' '));
+  t.regex((await dot.getAttribute('class'))!, new RegExp(ball.status));
+  const timeline = await page.locator('#timeline li').allTextContents();
+  t.is(timeline.filter((l) => l.startsWith('hop ')).length, ball.hops + 1, timeline.join(' | '));
+  t.regex(timeline.at(-1)!, new RegExp(`^${ball.status}`));
+});
+
 test.serial('a deleted worker leaves the table and its replacement joins', async (t) => {
   const before = await shownPlayers();
   const gone = before[0]!;

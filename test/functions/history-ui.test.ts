@@ -182,3 +182,18 @@ test.serial('the system picture: Triggers with their filters, Services with thei
   t.true(next > Date.now() - 1000 && next <= Date.now() + 10_500, `next tick ${serve.next}`);
   t.is(serve.sink, 'Broker/default');
 });
+
+test.serial('one ball\'s flight, hop by hop; an unknown ball is a 404 and a bad id a 400, each naming id', async (t) => {
+  const res = await fetch(`${ui.url}/api/ball?id=ui-b4`);
+  t.is(res.status, 200);
+  const { ball, hops } = await res.json() as { ball: { id: string; status: string; path: string[] }; hops: Array<{ hop: number; target: string }> };
+  t.like(ball, { id: 'ui-b4', status: 'landed', path: ['forward-00001-deployment-aaaaa'] });
+  t.deepEqual(hops.map((h) => h.hop), [0]);
+  const missing = await fetch(`${ui.url}/api/ball?id=nope`);
+  t.is(missing.status, 404);
+  t.is(((await missing.json()) as { errors: Array<{ field: string }> }).errors[0]!.field, 'id');
+  for (const q of ['', '?id=', `?id=${'x'.repeat(200)}`, '?id=a&id=b', '?ball=1']) {
+    const bad = await fetch(`${ui.url}/api/ball${q}`);
+    t.is(bad.status, 400, q);
+  }
+});
