@@ -156,13 +156,30 @@ export function parseBalls(argv: string[], env: NodeJS.ProcessEnv): BallsOptions
   return opts;
 }
 
+/**
+ * Ball ids are base64url digests, so one may begin with '-' (`-I2ttOn9m8TeBPZY.b.0`): anything
+ * that is not a long flag is the id, put after `--` so parseArgs does not read it as options.
+ */
+function idsLast(argv: readonly string[], valued: readonly string[]): string[] {
+  const flags: string[] = [];
+  const ids: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') { ids.push(...argv.slice(i + 1)); break; }
+    if (!a.startsWith('--')) { ids.push(a); continue; }
+    flags.push(a);
+    if (valued.includes(a) && i + 1 < argv.length) flags.push(argv[++i]!);
+  }
+  return [...flags, '--', ...ids];
+}
+
 /** `ball ID [--data-dir D] [--json]`. */
 export function parseBall(argv: string[], env: NodeJS.ProcessEnv): BallOptions {
   let values;
   let positionals;
   try {
     ({ values, positionals } = parseArgs({
-      args: argv, options: { 'data-dir': { type: 'string' }, json: { type: 'boolean' } }, strict: true, allowPositionals: true,
+      args: idsLast(argv, ['--data-dir']), options: { 'data-dir': { type: 'string' }, json: { type: 'boolean' } }, strict: true, allowPositionals: true,
     }));
   } catch (e) {
     throw new FlagError('ball', (e as Error).message);
