@@ -7,6 +7,15 @@ const MAX_EVENTS = 200;
 const counts = { landed: 0, dropped: 0 };
 const inFlight = new Set();
 
+// A panel is read again at most once a second, however many events say it changed (a rollout
+// brings tens of pod events, a busy table hundreds of endings).
+const pending = new Set();
+function soon(load) {
+  if (pending.has(load)) return;
+  pending.add(load);
+  setTimeout(() => { pending.delete(load); void load(); }, 1000);
+}
+
 async function loadPlayers() {
   const res = await fetch('api/players');
   if (!res.ok) return;
@@ -127,12 +136,14 @@ stream.onerror = () => { $('connection').textContent = 'reconnecting…'; };
 const onEntry = (e) => {
   const entry = JSON.parse(e.data);
   // What this page received, for a test to check that nothing came twice or went missing (bounded).
-  window.pingpongSeen = [...(window.pingpongSeen ?? []).slice(-4999), entry.seq];
+  const seen = (window.pingpongSeen ??= []);
+  seen.push(entry.seq);
+  if (seen.length > 5000) seen.splice(0, seen.length - 5000);
   tell(entry);
   count(entry);
   if (entry.type.startsWith('dev.pingpong.ball.')) moveBall(entry);
-  if (entry.type === 'dev.pingpong.ball.landed' || entry.type === 'dev.pingpong.ball.dropped') historySoon();
-  if (entry.table === 'pod_event' || entry.table === 'pod_snapshot') { void loadPlayers(); void loadSystem(); }
+  if (entry.type === 'dev.pingpong.ball.landed' || entry.type === 'dev.pingpong.ball.dropped') soon(loadHistory);
+  if (entry.table === 'pod_event' || entry.table === 'pod_snapshot') { soon(loadPlayers); soon(loadSystem); }
 };
 for (const type of ['dev.pingpong.ball.thrown', 'dev.pingpong.ball.landed', 'dev.pingpong.ball.dropped', 'dev.pingpong.coin.flipped',
   'dev.pingpong.workers.scaled', 'dev.pingpong.pods.listed', 'dev.pingpong.peer.ponged',
@@ -182,11 +193,6 @@ async function loadHistory() {
     return tr;
   });
   $('history').replaceChildren(...rows);
-}
-// At most one history read a second, however many balls end.
-let historyTimer;
-function historySoon() {
-  historyTimer ??= setTimeout(() => { historyTimer = undefined; void loadHistory(); }, 1000);
 }
 async function replay(id) {
   const res = await fetch(`api/ball?id=${encodeURIComponent(id)}`);

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { http } from '@google-cloud/functions-framework';
 import { functionApp } from '../../lib/cloudevents/adapter.js';
-import { Transient } from '../../lib/cloudevents/errors.js';
+import { failedTransiently as failed } from '../../lib/cloudevents/errors.js';
 import { BALL_THROWN, ballDropped, ballLanded, ballThrown } from '../../lib/contract/index.js';
 import { DEFAULT_BODY_LIMIT, intFrom, podName, stringFrom } from '../../lib/config.js';
 import { createLogger } from '../../lib/log.js';
@@ -23,7 +23,7 @@ const kc = loadKubeConfig();
 const namespace = stringFrom(env, 'WORKERS_NAMESPACE', currentNamespace(kc, 'pingpong'));
 const workers = kubeWorkerPods(kc, namespace, service, log, KUBE_ACCESS);
 workers.start();
-const table = watchTable(kc, namespace, stringFrom(env, 'TABLE_NAME', 'default'), KUBE_ACCESS, undefined,
+const table = watchTable(kc, namespace, stringFrom(env, 'TABLE_NAME', 'default'), KUBE_ACCESS,
   (e) => log.debug({ err: (e as Error)?.message }, 'the table watch ended; following it again'));
 startPeering({
   self, log, sink: env.K_SINK,
@@ -39,7 +39,7 @@ http('forward', functionApp({
     'GET /ping': () => ({ status: 200, text: 'pong\n' }),
     // The pod lister's page, from any replica: the live workers as this pod's cache sees them.
     'GET /peers': async (req) => {
-      const listed = await workers.list().catch((e: unknown) => { throw new Transient(`listing the ${service} pods failed: ${(e as Error).message}`, { cause: e }); });
+      const listed = await workers.list().catch(failed(`listing the ${service} pods`));
       const peers = livePeers(listed.pods);
       return wantsHtml(req.headers.accept) ? { status: 200, type: 'text/html', text: peersPage(peers, self, new Date()) } : { status: 200, json: peers };
     },

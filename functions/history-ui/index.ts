@@ -1,27 +1,27 @@
-import { http } from '@google-cloud/functions-framework';
-import { functionApp, type Route } from '../../lib/cloudevents/adapter.js';
-import { BadRequest, Transient } from '../../lib/cloudevents/errors.js';
-import { sendJson } from '../../lib/http/server-guard.js';
-import { DEFAULT_BODY_LIMIT, intFrom, stringFrom } from '../../lib/config.js';
-import { createPool } from '../../lib/db/pool.js';
-import { historyReader } from '../../lib/db/history-read.js';
-import { createLogger } from '../../lib/log.js';
-import { assertDeclared, currentNamespace, loadKubeConfig } from '../../lib/kube/client.js';
-import { TABLE_GROUP, TABLE_PLURAL, TABLE_VERSION } from '../../lib/kube/table-watch.js';
-import { ApiException, CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import type { KubeObject } from '../../lib/kube/object.js';
-import { systemView } from './system.js';
-import { CloudEvent } from 'cloudevents';
 import { randomUUID } from 'node:crypto';
-import { BALL_REQUESTED, sourceOf } from '../../lib/contract/index.js';
+import { http } from '@google-cloud/functions-framework';
+import { ApiException, CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { CloudEvent } from 'cloudevents';
+import { functionApp, type Route } from '../../lib/cloudevents/adapter.js';
+import { BadRequest, failedTransiently as failed, Transient } from '../../lib/cloudevents/errors.js';
 import { sendEvent } from '../../lib/cloudevents/send.js';
+import { BALL_REQUESTED, sourceOf } from '../../lib/contract/index.js';
+import { DEFAULT_BODY_LIMIT, intFrom, stringFrom } from '../../lib/config.js';
+import { historyReader } from '../../lib/db/history-read.js';
+import { createPool } from '../../lib/db/pool.js';
+import { sendJson } from '../../lib/http/server-guard.js';
+import { assertDeclared, currentNamespace, loadKubeConfig } from '../../lib/kube/client.js';
+import type { KubeObject } from '../../lib/kube/object.js';
 import { livePeers } from '../../lib/kube/pods.js';
+import { TABLE_GROUP, TABLE_PLURAL, TABLE_VERSION } from '../../lib/kube/table-watch.js';
 import { kubeWorkerPods } from '../../lib/kube/worker-pods.js';
+import { createLogger } from '../../lib/log.js';
+import { serveBody, serveCommand, tableBody, tableCommand, tablePatch } from './actions.js';
 import { KUBE_ACCESS } from './kube-access.js';
 import { ballQuery, ballsQuery, resumeFrom } from './params.js';
-import { serveBody, serveCommand, tableBody, tableCommand, tablePatch } from './actions.js';
 import { staticFiles } from './static.js';
 import { historyStream } from './stream.js';
+import { systemView } from './system.js';
 
 const env = process.env;
 const log = createLogger('history-ui');
@@ -52,7 +52,6 @@ const refuse = (field: string, message: string) => { throw new BadRequest([{ fie
 const json = (body: string): unknown => {
   try { return JSON.parse(body); } catch { return refuse('body', 'request body is not valid JSON'); }
 };
-const failed = (what: string) => (e: unknown): never => { throw new Transient(`${what} failed: ${(e as Error).message}`, { cause: e }); };
 
 const files: Record<string, Route> = Object.fromEntries(Object.entries(staticFiles(['index.html', 'app.js', 'style.css']))
   .map(([key, f]) => [key, () => ({ status: 200, type: f.type, text: f.text })]));
@@ -89,7 +88,7 @@ http('history-ui', functionApp({
           const message = (() => { try { return (JSON.parse(String(e.body)) as { message?: string }).message; } catch { return undefined; } })();
           throw new BadRequest([{ field: 'body', message: message ?? `the table refused the change (${e.code})` }]);
         }
-        throw new Transient(`patching pingpongtable ${TABLE} failed: ${(e as Error).message}`, { cause: e });
+        return failed(`patching pingpongtable ${TABLE}`)(e);
       }
       note({ action: 'table', ...checked.value });
       return { status: 200, json: { command: tableCommand(namespace, TABLE, checked.value) } };

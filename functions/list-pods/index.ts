@@ -1,7 +1,7 @@
 import { http } from '@google-cloud/functions-framework';
 import type { CloudEvent } from 'cloudevents';
 import { functionApp, type EventHandler, type HandlerContext } from '../../lib/cloudevents/adapter.js';
-import { BadRequest, Transient } from '../../lib/cloudevents/errors.js';
+import { BadRequest, failedTransiently as failed } from '../../lib/cloudevents/errors.js';
 import { APISERVER_ADD, APISERVER_DELETE, APISERVER_UPDATE, PING_SOURCE_TICK, podsListed } from '../../lib/contract/index.js';
 import { DEFAULT_BODY_LIMIT, intFrom, stringFrom } from '../../lib/config.js';
 import { createLogger } from '../../lib/log.js';
@@ -25,12 +25,7 @@ workers.start();
 
 /** The reply: the worker pods now, under an id derived from the cause, so a redelivery repeats it. */
 async function listed(event: CloudEvent<unknown>, cause: string, { note }: HandlerContext) {
-  let found;
-  try {
-    found = await workers.list();
-  } catch (e) {
-    throw new Transient(`listing ${config.service} pods failed: ${(e as Error).message}`, { cause: e });
-  }
+  const found = await workers.list().catch(failed(`listing ${config.service} pods`));
   const data = snapshot(config.service, found.pods, cause);
   note({ cause, pods: data.pods.length, from: found.from });
   return podsListed(event, data);

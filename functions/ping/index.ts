@@ -1,7 +1,7 @@
 import { http } from '@google-cloud/functions-framework';
 import type { CloudEvent } from 'cloudevents';
 import { functionApp, type HandlerContext } from '../../lib/cloudevents/adapter.js';
-import { BadRequest, Transient } from '../../lib/cloudevents/errors.js';
+import { BadRequest, failedTransiently, Transient } from '../../lib/cloudevents/errors.js';
 import { sendEvent } from '../../lib/cloudevents/send.js';
 import { BALL_REQUESTED, PING_SOURCE_TICK, ballThrown, type BallRequested } from '../../lib/contract/index.js';
 import { DEFAULT_BODY_LIMIT, intFrom, stringFrom } from '../../lib/config.js';
@@ -24,17 +24,12 @@ const namespace = stringFrom(env, 'WORKERS_NAMESPACE', currentNamespace(kc, 'pin
 const workers = kubeWorkers(kc, namespace, config.service);
 // The game's settings (balls per tick, max hops) come from the table, followed live: a
 // `kubectl edit ppt default` applies at the next serve, with no new revision.
-const table = watchTable(kc, namespace, config.table, KUBE_ACCESS, undefined,
+const table = watchTable(kc, namespace, config.table, KUBE_ACCESS,
   (e) => log.debug({ err: (e as Error)?.message }, 'the table watch ended; following it again'));
 
 /** Serves balls: one is the reply; more than one go to K_SINK, each send checked. */
 async function serve(event: CloudEvent<unknown>, request: BallRequested, { note }: HandlerContext) {
-  let live;
-  try {
-    live = await workers.list();
-  } catch (e) {
-    throw new Transient(`listing ${config.service} pods failed: ${(e as Error).message}`, { cause: e });
-  }
+  const live = await workers.list().catch(failedTransiently(`listing ${config.service} pods`));
   const balls = table.current()?.spec?.balls as { perTick: number; maxHops: number } | undefined;
   if (!balls) throw new Transient(`the PingPongTable ${config.table} in ${namespace} is not known yet: it says how many balls to serve`, { routine: true });
   const aimed = aimBalls({ request, workers: live, cause: event, ballsPerTick: balls.perTick,

@@ -1,7 +1,7 @@
 import { http } from '@google-cloud/functions-framework';
 import type { CloudEvent } from 'cloudevents';
 import { functionApp, type HandlerContext } from '../../lib/cloudevents/adapter.js';
-import { Transient } from '../../lib/cloudevents/errors.js';
+import { failedTransiently as failed } from '../../lib/cloudevents/errors.js';
 import { APISERVER_ADD, APISERVER_UPDATE, PING_SOURCE_TICK, workersScaled } from '../../lib/contract/index.js';
 import { DEFAULT_BODY_LIMIT, intFrom, stringFrom } from '../../lib/config.js';
 import { createLogger } from '../../lib/log.js';
@@ -21,12 +21,8 @@ const config = Object.freeze({
   revisionWaitMs: intFrom(env, 'REVISION_WAIT_MS', 10_000, { min: 0, max: 25_000 }),
 });
 const kc = loadKubeConfig();
-const cluster = kubeCluster(kc, stringFrom(env, 'WORKERS_NAMESPACE', currentNamespace(kc, 'pingpong')));
+const cluster = kubeCluster(kc, stringFrom(env, 'WORKERS_NAMESPACE', currentNamespace(kc, 'pingpong')), config.table);
 
-/** The API answered badly: the Broker retries the event, so nothing is lost to a passing fault. */
-const transient = (what: string) => (e: unknown): never => {
-  throw new Transient(`${what} failed: ${(e as Error).message}`, { cause: e });
-};
 
 /**
  * One reconcile, level-based: read the table and the Service as they are now, decide the count,
@@ -34,27 +30,27 @@ const transient = (what: string) => (e: unknown): never => {
  * when it changed something; a repeated event finds nothing to change and replies nothing.
  */
 async function reconcile(event: CloudEvent<unknown>, cause: 'tick' | 'table', { note }: HandlerContext) {
-  const table = await cluster.table(config.table).catch(transient(`reading pingpongtable ${config.table}`));
+  const table = await cluster.table().catch(failed(`reading pingpongtable ${config.table}`));
   if (!table) {
     note({ table: config.table, outcome: 'no table' });
     return undefined;
   }
-  const svc = await cluster.service(config.service).catch(transient(`reading service ${config.service}`));
+  const svc = await cluster.service(config.service).catch(failed(`reading service ${config.service}`));
   const scale = templateScale(svc.spec?.template?.metadata?.annotations as Record<string, string> | undefined);
   const current = pinnedCount(scale);
   const decision = decideWorkers(table.spec.workers as WorkersSpec, scale, cause, seededRandom(event.source, event.id));
   let revision = String(svc.status?.latestCreatedRevisionName ?? '');
   const patched = decision !== undefined && decision.to !== current;
   if (patched) {
-    const after = await cluster.patchService(config.service, () => pinPatch(decision.to)).catch(transient(`patching service ${config.service}`));
-    revision = await cluster.revisionOf(config.service, Number(after.metadata.generation ?? 0), config.revisionWaitMs).catch(transient(`reading service ${config.service}`));
+    const after = await cluster.patchService(config.service, () => pinPatch(decision.to)).catch(failed(`patching service ${config.service}`));
+    revision = await cluster.revisionOf(config.service, Number(after.metadata.generation ?? 0), config.revisionWaitMs).catch(failed(`reading service ${config.service}`));
   }
   // Left as it is, an autoscaled range reports its floor: the workers it keeps at least.
   const workers = decision?.to ?? current ?? scale.min ?? 0;
   // observedGeneration is the generation this decision read, not a newer one it has not seen.
-  const told = await cluster.writeStatus(config.table, (t: KubeObject) => tableStatus(t.status, {
+  const told = await cluster.writeStatus((t: KubeObject) => tableStatus(t.status, {
     generation: Number(table.metadata.generation ?? 1), workers, revision, service: config.service,
-  }, new Date())).catch(transient(`writing the status of pingpongtable ${config.table}`));
+  }, new Date())).catch(failed(`writing the status of pingpongtable ${config.table}`));
   // A change is told until the table reports it: when the status write after a patch failed, the
   // retry finds the Service already pinned but the table still saying the old count, and tells it
   // then (the id derives from the cause, so it is the event the first try would have sent).

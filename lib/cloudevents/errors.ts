@@ -24,6 +24,14 @@ export class Transient extends Error {
   }
 }
 
+/**
+ * For `.catch()` on a call to the API or the database: its failure becomes a Transient naming
+ * what was being done, so the caller answers 503 and the Broker retries.
+ */
+export const failedTransiently = (what: string) => (e: unknown): never => {
+  throw new Transient(`${what} failed: ${(e as Error).message}`, { cause: e });
+};
+
 export const badRequest = (field: string, message: string): BadRequest => new BadRequest([{ field, message }]);
 
 /** The JSON body of every 400: `error` for people, `errors[].field` for programs. */

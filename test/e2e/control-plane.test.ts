@@ -4,15 +4,13 @@
  */
 import test from 'ava';
 import { execFile } from 'node:child_process';
-import { rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { npmStart, type Instance } from '../helpers/pingpong-up.js';
+import { type Instance, kubectlOn, npmStart, stopInstance } from '../helpers/pingpong-up.js';
 import { startSink, type Sink } from '../helpers/sink.js';
 import { request } from '../helpers/http.js';
 import { waitFor } from '../helpers/wait.js';
 
-const run = promisify(execFile);
 let pp: Instance;
 let sink: Sink;
 
@@ -23,14 +21,10 @@ test.before(async () => {
 });
 test.after.always(async () => {
   await sink?.close();
-  if (pp) {
-    await pp.interrupt();
-    await rm(pp.dataDir, { recursive: true, force: true });
-  }
+  await stopInstance(pp);
 });
 
-const kubectl = async (...args: string[]) => (await run('kubectl', ['--kubeconfig', path.join(pp.dataDir, 'kubeconfig'),
-  '--cache-dir', path.join(pp.dataDir, 'kube-cache'), '-n', 'pingpong', ...args], { timeout: 60_000 })).stdout;
+const kubectl = (...args: string[]) => kubectlOn(pp)(...args); // pp is set in before()
 const applyText = async (name: string, yaml: string) => {
   const file = path.join(pp.dataDir, name);
   await writeFile(file, yaml);

@@ -1,11 +1,11 @@
 import test from 'ava';
 import { execFile, spawn } from 'node:child_process';
-import { readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { CloudEvent } from 'cloudevents';
-import { npmStart, processesMentioning, type Instance } from '../helpers/pingpong-up.js';
+import { historyReaderOf, type Instance, npmStart, processesMentioning, stopInstance } from '../helpers/pingpong-up.js';
 import { postEvent } from '../helpers/cloudevents.js';
 import { waitFor } from '../helpers/wait.js';
 import { request } from '../helpers/http.js';
@@ -24,19 +24,10 @@ const podsOf = (s: RuntimeStatus, service: string) => s.pods.filter((p) => p.ser
 
 test.before(async () => {
   pp = await npmStart(['--stable-window', '3s', '-f', path.join(ROOT, 'test/fixtures/manifests/serve-balls-fast.yaml')]);
-  db = new pg.Client({ connectionString: (await readFile(path.join(pp.dataDir, 'reader-url'), 'utf8')).trim() });
-  // Ctrl-C stops PostgreSQL under this reader; that is expected, not a failure.
-  db.on('error', () => undefined);
-  await db.connect();
+  db = await historyReaderOf(pp);
 });
 
-test.after.always(async () => {
-  await db?.end().catch(() => undefined);
-  if (pp) {
-    await pp.interrupt();
-    await rm(pp.dataDir, { recursive: true, force: true });
-  }
-});
+test.after.always(() => stopInstance(pp, db));
 
 test.serial('npm start reports each step, then the Services with their URLs, the Broker and the UI (one JSON record off a terminal)', (t) => {
   const out = pp.output();

@@ -1,11 +1,11 @@
 import test from 'ava';
 import { execFile } from 'node:child_process';
-import { readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { CloudEvent } from 'cloudevents';
-import { npmStart, type Instance } from '../helpers/pingpong-up.js';
+import { historyReaderOf, type Instance, npmStart, stopInstance } from '../helpers/pingpong-up.js';
 import { postEvent } from '../helpers/cloudevents.js';
 import { waitFor } from '../helpers/wait.js';
 import { ROOT } from '../../lib/process/function-command.js';
@@ -30,18 +30,10 @@ const brokerIdle = (s: RuntimeStatus) => s.broker.triggers.every((t) => t.pendin
 
 test.before(async () => {
   pp = await npmStart(['-f', path.join(ROOT, 'test/fixtures/manifests/serve-balls-quiet.yaml')]);
-  db = new pg.Client({ connectionString: (await readFile(path.join(pp.dataDir, 'reader-url'), 'utf8')).trim() });
-  db.on('error', () => undefined); // Ctrl-C stops PostgreSQL under this reader
-  await db.connect();
+  db = await historyReaderOf(pp);
 });
 
-test.after.always(async () => {
-  await db?.end().catch(() => undefined);
-  if (pp) {
-    await pp.interrupt();
-    await rm(pp.dataDir, { recursive: true, force: true });
-  }
-});
+test.after.always(() => stopInstance(pp, db));
 
 const COUNT = 8;
 const MAX_HOPS = 2;

@@ -3,19 +3,14 @@
  * changed in fields the manifests set is set back by them, what it added stays; --reset forgets.
  */
 import test from 'ava';
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { npmStart } from '../helpers/pingpong-up.js';
-
-const run = promisify(execFile);
+import { kubectlOn, npmStart } from '../helpers/pingpong-up.js';
 
 test('kubectl\'s objects are kept across a restart, the manifests applied over them; --reset starts anew', async (t) => {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'pingpong-restart-'));
-  const kubectl = async (...args: string[]) => (await run('kubectl', ['--kubeconfig', path.join(dataDir, 'kubeconfig'),
-    '--cache-dir', path.join(dataDir, 'kube-cache'), '-n', 'pingpong', ...args], { timeout: 60_000 })).stdout;
+  const kubectl = kubectlOn({ dataDir });
   try {
     let pp = await npmStart([], {}, { dataDir });
     try {

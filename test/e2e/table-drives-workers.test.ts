@@ -6,35 +6,23 @@
  * each change.
  */
 import test from 'ava';
-import { execFile } from 'node:child_process';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import pg from 'pg';
-import { npmStart, type Instance } from '../helpers/pingpong-up.js';
+import { historyReaderOf, type Instance, kubectlOn, npmStart, stopInstance } from '../helpers/pingpong-up.js';
 import { waitFor } from '../helpers/wait.js';
 
-const run = promisify(execFile);
 let pp: Instance;
 let db: pg.Client;
 
 test.before(async () => {
   // A short stable window, so the replaced revisions' pods go within seconds.
   pp = await npmStart(['--stable-window', '6s']);
-  db = new pg.Client({ connectionString: (await readFile(path.join(pp.dataDir, 'reader-url'), 'utf8')).trim() });
-  db.on('error', () => undefined); // Ctrl-C stops PostgreSQL under this reader
-  await db.connect();
+  db = await historyReaderOf(pp);
 });
-test.after.always(async () => {
-  await db?.end().catch(() => undefined);
-  if (pp) {
-    await pp.interrupt();
-    await rm(pp.dataDir, { recursive: true, force: true });
-  }
-});
+test.after.always(() => stopInstance(pp, db));
 
-const kubectl = async (...args: string[]) => (await run('kubectl', ['--kubeconfig', path.join(pp.dataDir, 'kubeconfig'),
-  '--cache-dir', path.join(pp.dataDir, 'kube-cache'), '-n', 'pingpong', ...args], { timeout: 60_000 })).stdout;
+const kubectl = (...args: string[]) => kubectlOn(pp)(...args); // pp is set in before()
 const patchTable = (spec: unknown) => kubectl('patch', 'ppt', 'default', '--type=merge', '-p', JSON.stringify({ spec }));
 
 interface Worker { name: string; port: number; revision: string; uid: string }

@@ -6,21 +6,18 @@
  */
 import test from 'ava';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
-import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import pg from 'pg';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { ROOT } from '../../lib/process/function-command.js';
 import { requestBallPrefix } from '../../lib/db/history-read.js';
-import { npmStart, type Instance } from '../helpers/pingpong-up.js';
+import { historyReaderOf, type Instance, kubectlOn, npmStart, stopInstance } from '../helpers/pingpong-up.js';
 import { waitFor } from '../helpers/wait.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = path.join(ROOT, 'test-artifacts');
-const run = promisify(execFile);
 let pp: Instance;
 let db: pg.Client;
 let browser: Browser;
@@ -30,9 +27,7 @@ const errors: string[] = [];
 test.before(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium); .ci/run does`);
   pp = await npmStart(['-f', path.join(ROOT, 'test/fixtures/manifests/serve-balls-quiet.yaml')]);
-  db = new pg.Client({ connectionString: (await readFile(path.join(pp.dataDir, 'reader-url'), 'utf8')).trim() });
-  db.on('error', () => undefined);
-  await db.connect();
+  db = await historyReaderOf(pp);
   // Root in CI: Chromium's sandbox needs user namespaces a container may not give.
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
@@ -41,15 +36,10 @@ test.before(async () => {
 });
 test.after.always(async () => {
   await browser?.close();
-  await db?.end().catch(() => undefined);
-  if (pp) {
-    await pp.interrupt();
-    await rm(pp.dataDir, { recursive: true, force: true });
-  }
+  await stopInstance(pp, db);
 });
 
-const kubectl = async (...args: string[]) => (await run('kubectl', ['--kubeconfig', path.join(pp.dataDir, 'kubeconfig'),
-  '--cache-dir', path.join(pp.dataDir, 'kube-cache'), '-n', 'pingpong', ...args], { timeout: 60_000 })).stdout;
+const kubectl = (...args: string[]) => kubectlOn(pp)(...args); // pp is set in before()
 const shownPlayers = () => page.locator('#players li').evaluateAll((lis) => lis.map((li) => (li as HTMLElement).dataset.pod!).sort());
 const workerNames = async () => (await kubectl('get', 'pods', '-l', 'serving.knative.dev/service=forward', '-o', 'jsonpath={.items[*].metadata.name}')).split(' ').filter(Boolean).sort();
 

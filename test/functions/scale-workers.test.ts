@@ -116,14 +116,15 @@ test.serial('an event about another kind, or another table, is not its business'
 test('its ServiceAccount may do what its Role grants and nothing else', async (t) => {
   // kubectl sends no token over the pods' plain HTTP, so it acts as the ServiceAccount by impersonation.
   t.regex(await kubectl(admin, ...AS, 'get', 'ksvc', 'forward', '-n', 'pingpong', '-o', 'name'), /forward/);
-  t.regex(await kubectl(admin, ...AS, 'get', 'ppt', '-n', 'pingpong', '-o', 'name'), /default/);
+  t.regex(await kubectl(admin, ...AS, 'get', 'ppt', 'default', '-n', 'pingpong', '-o', 'name'), /default/);
   const can = (verb: string, what: string, ...extra: string[]) => kubectl(admin, 'auth', 'can-i', verb, what, ...extra, '-n', 'pingpong', ...AS)
     .then((o) => o.trim(), (e: { stdout: string }) => e.stdout.trim());
-  for (const [verb, what, ...extra] of [['patch', 'services.serving.knative.dev/forward'], ['watch', 'pingpongtables.pingpong.dev'], ['update', 'pingpongtables.pingpong.dev/default', '--subresource=status']]) {
+  for (const [verb, what, ...extra] of [['patch', 'services.serving.knative.dev/forward'], ['watch', 'pingpongtables.pingpong.dev/default'], ['update', 'pingpongtables.pingpong.dev/default', '--subresource=status']]) {
     t.is(await can(verb!, what!, ...extra), 'yes', `${verb} ${what} ${extra.join(' ')}`);
   }
   for (const [verb, what] of [['patch', 'services.serving.knative.dev/coin-flip'], ['delete', 'services.serving.knative.dev/forward'],
-    ['update', 'pingpongtables.pingpong.dev/default'], ['patch', 'pingpongtables.pingpong.dev/default'], ['list', 'pods'], ['get', 'secrets']]) {
+    ['update', 'pingpongtables.pingpong.dev/default'], ['patch', 'pingpongtables.pingpong.dev/default'], ['list', 'pingpongtables.pingpong.dev'],
+    ['get', 'pingpongtables.pingpong.dev/other'], ['list', 'pods'], ['get', 'secrets']]) {
     t.is(await can(verb!, what!), 'no', `${verb} ${what}`);
   }
   const refused = await kubectl(admin, ...AS, 'get', 'ksvc', 'coin-flip', '-n', 'pingpong').then(() => '', (e: { stderr: string }) => e.stderr);

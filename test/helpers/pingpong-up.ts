@@ -1,7 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
+import pg from 'pg';
 import { ROOT } from '../../lib/process/function-command.js';
 import { freePort } from './ports.js';
 import { waitFor } from './wait.js';
@@ -18,6 +20,30 @@ export interface Instance {
   /** Ctrl-C, as a terminal sends it to the foreground process group; resolves with the exit code. */
   interrupt: () => Promise<number | null>;
   exited: () => boolean;
+}
+
+const run = promisify(execFile);
+
+/** kubectl on an instance's API, with its kubeconfig, its own discovery cache, in namespace pingpong. */
+export const kubectlOn = (pp: Pick<Instance, 'dataDir'>) => async (...args: string[]): Promise<string> =>
+  (await run('kubectl', ['--kubeconfig', path.join(pp.dataDir, 'kubeconfig'), '--cache-dir', path.join(pp.dataDir, 'kube-cache'),
+    '-n', 'pingpong', ...args], { timeout: 60_000 })).stdout;
+
+/** The history as the read-only user, the URL pingpong up writes to its data dir. */
+export async function historyReaderOf(pp: Pick<Instance, 'dataDir'>): Promise<pg.Client> {
+  const db = new pg.Client({ connectionString: (await readFile(path.join(pp.dataDir, 'reader-url'), 'utf8')).trim() });
+  // Ctrl-C stops PostgreSQL under this reader; that is expected, not a failure.
+  db.on('error', () => undefined);
+  await db.connect();
+  return db;
+}
+
+/** The end of a test file's instance: its reader closed, Ctrl-C, its data dir removed. */
+export async function stopInstance(pp: Instance | undefined, db?: pg.Client): Promise<void> {
+  await db?.end().catch(() => undefined);
+  if (!pp) return;
+  await pp.interrupt();
+  await rm(pp.dataDir, { recursive: true, force: true });
 }
 
 const YEARLY_SHUFFLE = path.join(ROOT, 'test/fixtures/manifests/shuffle-workers-yearly.yaml');
