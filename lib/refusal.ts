@@ -10,3 +10,9 @@ export class Refusal extends Error {
     this.name = 'Refusal';
   }
 }
+
+/** Anything else that failed, as one line (a bug: the stack only when LOG_LEVEL=debug asks). */
+export const unexpected = (e: unknown): string => {
+  const err = e instanceof Error ? e : new Error(String(e));
+  return process.env.LOG_LEVEL === 'debug' ? err.stack ?? err.message : `${err.message} (LOG_LEVEL=debug shows where)`;
+};

@@ -5,14 +5,14 @@
  */
 import path from 'node:path';
 import { parseStatus, FlagError, ENV, DEFAULTS } from './cli/flags.js';
-import { cmdUp, unexpected } from './cli/up.js';
 import { formatStatus } from './cli/status.js';
-import { cmdBall, cmdBalls } from './cli/balls.js';
 import { readRuntimeInfo } from './runtime/control.js';
-import { InvalidManifests } from './runtime/up.js';
 import type { RuntimeStatus } from './runtime/status-view.js';
-import { ManifestLoadError } from '../lib/manifests/index.js';
-import { Refusal } from '../lib/refusal.js';
+import { Refusal, unexpected } from '../lib/refusal.js';
+
+// `up` (the whole runtime) and `balls` (pg) load only when asked for: help, a refusal and
+// status answer at once.
+const REFUSALS = new Set(['InvalidManifests', 'ManifestLoadError']);
 
 
 const HELP = `pingpong — Knative Ping-Pong's local runtime
@@ -52,10 +52,10 @@ async function cmdStatus(argv: string[]): Promise<void> {
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
-  if (command === 'up') return cmdUp(rest);
+  if (command === 'up') return (await import('./cli/up.js')).cmdUp(rest);
   if (command === 'status') return cmdStatus(rest);
-  if (command === 'balls') return cmdBalls(rest, process.env, say);
-  if (command === 'ball') return cmdBall(rest, process.env, say);
+  if (command === 'balls') return (await import('./cli/balls.js')).cmdBalls(rest, process.env, say);
+  if (command === 'ball') return (await import('./cli/balls.js')).cmdBall(rest, process.env, say);
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
     process.stdout.write(HELP);
     return;
@@ -64,7 +64,7 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((e: unknown) => {
-  if (e instanceof Refusal || e instanceof InvalidManifests || e instanceof ManifestLoadError) {
+  if (e instanceof Refusal || (e instanceof Error && REFUSALS.has(e.name))) {
     process.stderr.write(`pingpong: ${e.message}\n`);
     process.exit(2);
   }

@@ -5,16 +5,12 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { defaultLogFormat, logLevel, runtimeOutput, useColors, type LogFormat } from '../runtime/log-format.js';
-import { up, Interrupted, type Running } from '../runtime/up.js';
+import type { Running } from '../runtime/up.js';
 import { parseUp, DEFAULTS } from './flags.js';
 import { table } from './table.js';
+import { unexpected } from '../../lib/refusal.js';
 
 /** A failure nobody planned for: one line; the stack only when asked for (LOG_LEVEL=debug). */
-export const unexpected = (e: unknown): string => {
-  const err = e instanceof Error ? e : new Error(String(e));
-  return process.env.LOG_LEVEL === 'debug' ? err.stack ?? err.message : `${err.message} (LOG_LEVEL=debug shows where)`;
-};
-
 /**
  * Where the human lines go. Pretty: as they are, on stdout. JSON: each one a JSON record, so
  * stdout stays JSON lines a program reads one by one, and stderr holds only a refusal.
@@ -73,6 +69,8 @@ export async function cmdUp(argv: string[]): Promise<void> {
   const { log, podSink } = runtimeOutput({ format: opts.logFormat, level: logLevel(process.env), colorize: useColors(process.stdout, process.env) });
   const say = voice(opts.logFormat, log);
   say('pingpong up: starting the local runtime');
+  // The runtime loads once the flags are known good: a refused flag answers at once.
+  const { up, Interrupted } = await import('../runtime/up.js');
   // Ctrl-C before the runtime is up: stop what has started, in order, then exit.
   const starting = new AbortController();
   const early = (signal: string) => {
