@@ -3,24 +3,28 @@
  * would not send), and the exact curl or kubectl command that does the same, which the page shows
  * so a user learns the CloudEvent and the resource by example.
  */
-import { BALL_REQUESTED, parseData, type DataOf } from '../../lib/contract/index.js';
+import { BALL_REQUESTED, COIN_FLIP_REQUESTED, parseData, type DataOf } from '../../lib/contract/index.js';
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; errors: Array<{ field: string; message: string }> };
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** `POST /api/actions/serve`: the ball.requested data, as the contract says it. */
-export function serveBody(body: unknown): Checked<DataOf<typeof BALL_REQUESTED>> {
-  if (!isObject(body)) return { ok: false, errors: [{ field: 'body', message: 'must be a JSON object, e.g. {"count":1}' }] };
-  const parsed = parseData(BALL_REQUESTED, body, 'body');
+/** The data of a request the page sends to the Broker, as the contract says it. */
+function requestBody<T extends typeof BALL_REQUESTED | typeof COIN_FLIP_REQUESTED>(type: T, body: unknown, example: string): Checked<DataOf<T>> {
+  if (!isObject(body)) return { ok: false, errors: [{ field: 'body', message: `must be a JSON object, e.g. ${example}` }] };
+  const parsed = parseData(type, body, 'body');
   return parsed.ok ? { ok: true, value: parsed.value } : { ok: false, errors: parsed.errors };
 }
+/** `POST /api/actions/serve`: the ball.requested data. */
+export const serveBody = (body: unknown) => requestBody(BALL_REQUESTED, body, '{"count":1}');
+/** `POST /api/actions/flip`: the coin.flip.requested data. */
+export const flipBody = (body: unknown) => requestBody(COIN_FLIP_REQUESTED, body, '{"heads":10}');
 
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** The curl that sends the same event to the Broker. */
-export const serveCommand = (brokerUrl: string, source: string, id: string, data: unknown): string =>
-  [`curl -i ${brokerUrl} -H 'ce-specversion: 1.0' -H 'ce-type: ${BALL_REQUESTED}'`,
+export const eventCommand = (brokerUrl: string, type: string, source: string, id: string, data: unknown): string =>
+  [`curl -i ${brokerUrl} -H 'ce-specversion: 1.0' -H 'ce-type: ${type}'`,
     `  -H ${q(`ce-source: ${source}`)} -H ${q(`ce-id: ${id}`)}`,
     `  -H 'content-type: application/json' -d ${q(JSON.stringify(data))}`].join(' \\\n');
 

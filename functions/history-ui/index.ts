@@ -5,9 +5,8 @@ import { CloudEvent } from 'cloudevents';
 import { functionApp, type Route } from '../../lib/cloudevents/adapter.js';
 import { BadRequest, failedTransiently as failed, Transient } from '../../lib/cloudevents/errors.js';
 import { sendEvent } from '../../lib/cloudevents/send.js';
-import { BALL_REQUESTED, sourceOf } from '../../lib/contract/index.js';
+import { BALL_REQUESTED, COIN_FLIP_REQUESTED, sourceOf } from '../../lib/contract/index.js';
 import { DEFAULT_BODY_LIMIT, intFrom, stringFrom } from '../../lib/config.js';
-import { historyReader } from '../../lib/db/history-read.js';
 import { createPool } from '../../lib/db/pool.js';
 import { sendJson } from '../../lib/http/server-guard.js';
 import { assertDeclared, currentNamespace, loadKubeConfig } from '../../lib/kube/client.js';
@@ -16,9 +15,10 @@ import { livePeers } from '../../lib/kube/pods.js';
 import { TABLE_GROUP, TABLE_PLURAL, TABLE_VERSION } from '../../lib/kube/table-watch.js';
 import { kubeWorkerPods } from '../../lib/kube/worker-pods.js';
 import { createLogger } from '../../lib/log.js';
-import { serveBody, serveCommand, tableBody, tableCommand, tablePatch } from './actions.js';
+import { eventCommand, flipBody, serveBody, tableBody, tableCommand, tablePatch } from './actions.js';
+import { historyRoutes } from './history-routes.js';
 import { KUBE_ACCESS } from './kube-access.js';
-import { ballQuery, ballsQuery, resumeFrom } from './params.js';
+import { resumeFrom } from './params.js';
 import { staticFiles } from './static.js';
 import { historyStream } from './stream.js';
 import { systemView } from './system.js';
@@ -28,7 +28,6 @@ const log = createLogger('history-ui');
 const databaseUrl = env.DATABASE_URL;
 if (!databaseUrl) throw new Error('DATABASE_URL is not set: history-ui reads the history (the read-only user)');
 const pool = createPool(databaseUrl, { max: intFrom(env, 'DB_POOL_MAX', 5, { min: 1, max: 50 }) });
-const reader = historyReader(pool);
 const stream = historyStream(pool, databaseUrl, log);
 const kc = loadKubeConfig();
 const namespace = stringFrom(env, 'WORKERS_NAMESPACE', currentNamespace(kc, 'pingpong'));
@@ -48,7 +47,16 @@ const TABLE = stringFrom(env, 'TABLE_NAME', 'default');
 const sink = env.K_SINK;
 const brokerForHumans = stringFrom(env, 'BROKER_URL_FOR_HUMANS', 'http://localhost:8081/pingpong/default');
 
-const refuse = (field: string, message: string) => { throw new BadRequest([{ field, message }]); };
+/** Sends one request to the Broker as history-ui, and says how a user would send the same. */
+async function request(type: string, data: unknown, note: (f: Record<string, unknown>) => void) {
+  if (!sink) throw new Transient('K_SINK is not set: a SinkBinding must give history-ui the Broker to send requests through');
+  const event = new CloudEvent({ type, source: sourceOf('history-ui'), id: randomUUID(), datacontenttype: 'application/json', data });
+  await sendEvent(sink, event);
+  note({ action: type, id: event.id });
+  return { source: event.source, id: event.id, command: eventCommand(brokerForHumans, type, event.source, event.id, data) };
+}
+
+const refuse = (field: string, message: string): never => { throw new BadRequest([{ field, message }]); };
 const json = (body: string): unknown => {
   try { return JSON.parse(body); } catch { return refuse('body', 'request body is not valid JSON'); }
 };
@@ -65,15 +73,16 @@ http('history-ui', functionApp({
   routes: {
     ...files,
     'GET /api/players': async () => ({ status: 200, json: livePeers((await workers.list().catch(failed('listing the workers'))).pods) }),
-    // Serve a ball now: the same ball.requested a user would send with the curl it answers with.
+    // Serve a ball now, or flip coins: the same request a user would send with the curl it answers with.
     'POST /api/actions/serve': async (req, { note }) => {
       const checked = serveBody(json(req.body));
       if (!checked.ok) throw new BadRequest(checked.errors);
-      if (!sink) throw new Transient('K_SINK is not set: a SinkBinding must give history-ui the Broker to serve balls through');
-      const event = new CloudEvent({ type: BALL_REQUESTED, source: sourceOf('history-ui'), id: randomUUID(), datacontenttype: 'application/json', data: checked.value });
-      await sendEvent(sink, event);
-      note({ action: 'serve', id: event.id });
-      return { status: 202, json: { source: event.source, id: event.id, command: serveCommand(brokerForHumans, event.source, event.id, checked.value) } };
+      return { status: 202, json: await request(BALL_REQUESTED, checked.value, note) };
+    },
+    'POST /api/actions/flip': async (req, { note }) => {
+      const checked = flipBody(json(req.body));
+      if (!checked.ok) throw new BadRequest(checked.errors);
+      return { status: 202, json: await request(COIN_FLIP_REQUESTED, checked.value, note) };
     },
     // Change the table's workers: the merge patch a user would send with the kubectl it answers with.
     'POST /api/actions/table': async (req, { note }) => {
@@ -102,20 +111,9 @@ http('history-ui', functionApp({
       ]).catch(failed('reading the system'));
       return { status: 200, json: systemView({ services, triggers, pingSources, pods }, new Date()) };
     },
-    // One ball's flight, hop by hop: the page's timeline and replay.
-    'GET /api/ball': async (req) => {
-      const q = ballQuery(req.query);
-      if (!q.ok) return refuse(q.field, q.message);
-      const found = await reader.ball(q.value).catch(failed('reading the ball'));
-      return found ? { status: 200, json: found } : { status: 404, json: { error: `id: the history holds no ball "${q.value}"`, errors: [{ field: 'id', message: 'no such ball' }] } };
-    },
-    'GET /api/balls': async (req) => {
-      const q = ballsQuery(req.query);
-      if (!q.ok) return refuse(q.field, q.message);
-      return { status: 200, json: await reader.balls({ last: q.value.limit, ...(q.value.status ? { status: q.value.status } : {}) }).catch(failed('reading the balls')) };
-    },
+    ...historyRoutes(pool),
   },
-  unparsableField: { 'POST /api/actions/serve': 'body', 'POST /api/actions/table': 'body' },
+  unparsableField: { 'POST /api/actions/serve': 'body', 'POST /api/actions/flip': 'body', 'POST /api/actions/table': 'body' },
   streams: {
     'GET /api/stream': (req, res) => {
       const from = resumeFrom(req.header('last-event-id'), req.query as Record<string, unknown>);

@@ -1,66 +1,93 @@
 /**
- * What the history UI's endpoints accept, pure: each query parameter checked, a refusal naming the
- * parameter (a 400), and a parameter the endpoint does not know refused too, so a typo is not
- * silently ignored.
+ * What the history UI's endpoints accept, pure: each query parameter checked by its own parser, a
+ * refusal naming the parameter (a 400), and a parameter the endpoint does not know refused too,
+ * so a typo is not silently ignored.
  */
 import type { BallRecord } from '../../lib/db/history-read.js';
+import type { PodEventRecord } from '../../lib/db/history-panels.js';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; field: string; message: string };
+type Parser<T> = (raw: string) => { ok: true; value: T } | { ok: false; message: string };
 
-const STATUSES = ['served', 'landed', 'dropped'] as const;
-export const MAX_BALLS = 500;
+export const MAX_PAGE = 500;
+const DEFAULT_PAGE = 50;
+const show = (raw: string) => `"${raw.slice(0, 40)}"`;
 
-const one = (q: Record<string, unknown>, name: string): string | undefined | string[] => {
-  const v = q[name];
-  return v === undefined ? undefined : Array.isArray(v) ? v.map(String) : String(v);
-};
-const unknownOf = (q: Record<string, unknown>, known: readonly string[]) => Object.keys(q).find((k) => !known.includes(k));
+const limit: Parser<number> = (raw) => /^\d{1,4}$/.test(raw) && Number(raw) >= 1 && Number(raw) <= MAX_PAGE
+  ? { ok: true, value: Number(raw) } : { ok: false, message: `must be a whole number from 1 to ${MAX_PAGE}, got ${show(raw)}` };
+const position: Parser<number> = (raw) => /^\d{1,15}$/.test(raw)
+  ? { ok: true, value: Number(raw) } : { ok: false, message: `must be a feed position (a whole number), got ${show(raw)}` };
+const oneOf = <T extends string>(values: readonly T[]): Parser<T> => (raw) => (values as readonly string[]).includes(raw)
+  ? { ok: true, value: raw as T } : { ok: false, message: `must be one of ${values.join(', ')}, got ${show(raw)}` };
+/** A name as Kubernetes and the history spell them: a pod, a ball id, an event type. */
+const name = (what: string, max: number): Parser<string> => (raw) => raw.length >= 1 && raw.length <= max
+  ? { ok: true, value: raw } : { ok: false, message: raw ? `is longer than ${what} (${max} characters)` : `is empty: give ${what}` };
+const bool: Parser<boolean> = (raw) => raw === 'true' || raw === 'false'
+  ? { ok: true, value: raw === 'true' } : { ok: false, message: `must be true or false, got ${show(raw)}` };
 
-/** `GET /api/balls?limit=N&status=served|landed|dropped`. */
-export function ballsQuery(q: Record<string, unknown>): Parsed<{ limit: number; status?: BallRecord['status'] }> {
-  const extra = unknownOf(q, ['limit', 'status']);
-  if (extra !== undefined) return { ok: false, field: extra, message: `unknown query parameter (known: limit, status)` };
-  const limit = one(q, 'limit');
-  const status = one(q, 'status');
-  if (Array.isArray(limit)) return { ok: false, field: 'limit', message: 'given more than once' };
-  if (Array.isArray(status)) return { ok: false, field: 'status', message: 'given more than once' };
-  let n = 50;
-  if (limit !== undefined) {
-    if (!/^\d{1,4}$/.test(limit) || Number(limit) < 1 || Number(limit) > MAX_BALLS) return { ok: false, field: 'limit', message: `must be a whole number from 1 to ${MAX_BALLS}, got "${limit.slice(0, 40)}"` };
-    n = Number(limit);
+/** The parameters of one endpoint, each optional, checked by its parser. */
+function parse<S extends Record<string, Parser<unknown>>>(q: Record<string, unknown>, spec: S):
+  Parsed<{ [K in keyof S]?: S[K] extends Parser<infer T> ? T : never }> {
+  const known = Object.keys(spec);
+  const extra = Object.keys(q).find((k) => !known.includes(k));
+  if (extra !== undefined) return { ok: false, field: extra, message: `unknown query parameter (known: ${known.join(', ')})` };
+  const value: Record<string, unknown> = {};
+  for (const [field, parser] of Object.entries(spec)) {
+    const v = q[field];
+    if (v === undefined) continue;
+    if (Array.isArray(v)) return { ok: false, field, message: 'given more than once' };
+    if (typeof v !== 'string') return { ok: false, field, message: 'must be a plain value' };
+    const r = parser(v);
+    if (!r.ok) return { ok: false, field, message: r.message };
+    value[field] = r.value;
   }
-  if (status !== undefined && !(STATUSES as readonly string[]).includes(status)) {
-    return { ok: false, field: 'status', message: `must be one of ${STATUSES.join(', ')}, got "${status.slice(0, 40)}"` };
+  return { ok: true, value: value as { [K in keyof S]?: S[K] extends Parser<infer T> ? T : never } };
+}
+
+const withLimit = <T extends { limit?: number }>(p: Parsed<T>): Parsed<T & { limit: number }> =>
+  p.ok ? { ok: true, value: { ...p.value, limit: p.value.limit ?? DEFAULT_PAGE } } : p;
+
+const POD = name('a pod name', 253);
+
+/** `GET /api/balls?limit=N&status=…&worker=POD&before=BALL-ID`. */
+export const ballsQuery = (q: Record<string, unknown>) => withLimit(parse(q, {
+  limit, status: oneOf<BallRecord['status']>(['served', 'landed', 'dropped']), worker: POD, before: name('a ball id', 128),
+}));
+
+/** The panels paged by feed position: `?limit=N&before=SEQ` and each panel's own filters. */
+export const PANELS = {
+  'scale-changes': {},
+  'pod-events': { pod: POD, kind: oneOf<PodEventRecord['kind']>(['born', 'updated', 'died']) },
+  'pod-snapshots': {},
+  pongs: { pod: POD, ok: bool },
+  'coin-flips': {},
+  'dead-letters': { type: name('an event type', 256) },
+} as const;
+export const panelQuery = <P extends keyof typeof PANELS>(panel: P, q: Record<string, unknown>) =>
+  withLimit(parse(q, { limit, before: position, ...PANELS[panel] }));
+
+/** `GET /api/ball?id=…`: one ball id, as the history names balls. */
+export function ballQuery(q: Record<string, unknown>): Parsed<string> {
+  if (q.id === undefined || q.id === '') {
+    const extra = Object.keys(q).find((k) => k !== 'id');
+    return { ok: false, field: extra ?? 'id', message: extra ? 'unknown query parameter (known: id)' : 'is required: the id of a ball (GET /api/balls lists them)' };
   }
-  return { ok: true, value: { limit: n, ...(status ? { status: status as BallRecord['status'] } : {}) } };
+  const p = parse(q, { id: name('a ball id', 128) });
+  return p.ok ? { ok: true, value: p.value.id! } : p;
 }
 
 /**
  * Where a stream resumes: the `Last-Event-ID` a reconnecting EventSource sends, else `?since=`,
- * else 0 (everything from the start is not sent: a fresh page asks for `since` itself).
+ * else undefined (from now: a fresh page reads the panels itself).
  */
 export function resumeFrom(lastEventId: string | undefined, q: Record<string, unknown>): Parsed<number | undefined> {
-  const extra = unknownOf(q, ['since']);
-  if (extra !== undefined) return { ok: false, field: extra, message: 'unknown query parameter (known: since)' };
-  const since = one(q, 'since');
-  if (Array.isArray(since)) return { ok: false, field: 'since', message: 'given more than once' };
-  const [field, raw] = lastEventId !== undefined ? ['Last-Event-ID', lastEventId] : ['since', since];
-  if (raw === undefined || raw === '') return { ok: true, value: undefined };
-  if (!/^\d{1,15}$/.test(raw)) return { ok: false, field, message: `must be a feed position (a whole number), got "${raw.slice(0, 40)}"` };
-  return { ok: true, value: Number(raw) };
+  const p = parse(q, { since: (raw) => (raw === '' ? { ok: true, value: undefined } : position(raw)) });
+  if (!p.ok) return p;
+  if (lastEventId === undefined || lastEventId === '') return { ok: true, value: p.value.since };
+  const r = position(lastEventId);
+  return r.ok ? r : { ok: false, field: 'Last-Event-ID', message: r.message };
 }
 
 /** One Server-Sent Event: its id (the feed position), its type and one line of JSON data. */
 export const sseEvent = (id: number, event: string, data: unknown): string =>
   `id: ${id}\nevent: ${event.replace(/[\r\n]/g, '')}\ndata: ${JSON.stringify(data)}\n\n`;
-
-/** `GET /api/ball?id=…`: one ball id, as the history names balls. */
-export function ballQuery(q: Record<string, unknown>): Parsed<string> {
-  const extra = unknownOf(q, ['id']);
-  if (extra !== undefined) return { ok: false, field: extra, message: 'unknown query parameter (known: id)' };
-  const id = one(q, 'id');
-  if (Array.isArray(id)) return { ok: false, field: 'id', message: 'given more than once' };
-  if (id === undefined || id === '') return { ok: false, field: 'id', message: 'is required: the id of a ball (GET /api/balls lists them)' };
-  if (id.length > 128) return { ok: false, field: 'id', message: 'is longer than a ball id (128 characters)' };
-  return { ok: true, value: id };
-}

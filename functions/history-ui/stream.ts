@@ -35,7 +35,8 @@ export function historyStream(pool: pg.Pool, readerUrl: string, log: Logger): Hi
   const drop = (c: Client) => { clients.delete(c); if (!c.res.writableEnded) c.res.end(); };
   const send = (c: Client, entries: readonly FeedEntry[]) => {
     for (const e of entries) {
-      c.res.write(sseEvent(e.seq, e.type, e));
+      // A dead letter carries the type of the event that failed: its own name keeps it apart.
+      c.res.write(sseEvent(e.seq, e.table === 'dead_letter' ? 'dead-letter' : e.type, e));
       c.last = e.seq;
     }
     if (c.res.writableLength > MAX_UNSENT_BYTES) {

@@ -17,11 +17,38 @@ const ready = (o: KubeObject) => String((o.status?.conditions as Array<{ type: s
 const ref = (d: { ref?: { kind?: string; name?: string }; uri?: string } | undefined) =>
   d?.ref ? `${d.ref.kind}/${d.ref.name}${d.uri ?? ''}` : d?.uri ?? '';
 
-/** A Trigger's filter as one line: `type=… source=…`, or the `filters` dialects as written. */
-export function filterText(spec: { filter?: { attributes?: Record<string, string> }; filters?: unknown[] } | undefined): string {
-  if (spec?.filters?.length) return JSON.stringify(spec.filters);
-  const attrs = Object.entries(spec?.filter?.attributes ?? {});
-  return attrs.length ? attrs.map(([k, v]) => `${k}=${v}`).join(' ') : '(everything)';
+type Dialect = { exact?: Record<string, string>; prefix?: Record<string, string>; suffix?: Record<string, string>;
+  all?: Dialect[]; any?: Dialect[]; not?: Dialect; cesql?: string };
+
+const pairs = (m: Record<string, string> | undefined, verb: string) => Object.entries(m ?? {}).map(([k, v]) => `${k} ${verb} ${v}`);
+/** One filter dialect (Knative's `filters`) in words; `nested` adds the parentheses a part needs. */
+function dialectText(d: Dialect, nested = false): string {
+  const wrap = (parts: string[], joiner: string) => (parts.length > 1 && nested ? `(${parts.join(joiner)})` : parts.join(joiner));
+  if (d.any) {
+    // Exact matches on one attribute read best as a list: "type is one of a, b, c".
+    const single = (x: Dialect) => (x.exact && Object.keys(x).length === 1 && Object.keys(x.exact).length === 1 ? Object.entries(x.exact)[0] : undefined);
+    const lists = new Map<string, string[]>();
+    for (const x of d.any) { const e = single(x); if (e) lists.set(e[0], [...lists.get(e[0]) ?? [], e[1]]); }
+    const parts: string[] = [];
+    for (const x of d.any) {
+      const e = single(x);
+      const list = e && lists.get(e[0]);
+      if (!e || !list || list.length < 2) parts.push(dialectText(x, true));
+      else if (list[0] === e[1]) parts.push(`${e[0]} is one of ${list.join(', ')}`);
+    }
+    return wrap(parts, ' or ');
+  }
+  if (d.all) return wrap(d.all.map((x) => dialectText(x, true)), ' and ');
+  if (d.not) return `not ${dialectText(d.not, true)}`;
+  if (d.cesql !== undefined) return `CESQL: ${d.cesql}`;
+  return wrap([...pairs(d.exact, '='), ...pairs(d.prefix, 'starts with'), ...pairs(d.suffix, 'ends with')], ' and ');
+}
+
+/** A Trigger's filter in words: `type = …`, its `filters` dialects spelled out, or everything. */
+export function filterText(spec: { filter?: { attributes?: Record<string, string> }; filters?: Dialect[] } | undefined): string {
+  if (spec?.filters?.length) return spec.filters.map((d) => dialectText(d, spec.filters!.length > 1)).join(' and ');
+  const attrs = pairs(spec?.filter?.attributes, '=');
+  return attrs.length ? attrs.join(' and ') : 'everything';
 }
 
 export function nextTick(schedule: string, timezone: string | undefined, now: Date): string | null {

@@ -129,8 +129,9 @@ const FEED_LOCK = 0x70696e67;
 async function notify(client: pg.PoolClient, plan: Plan): Promise<void> {
   const n = plan.notice;
   await client.query('SELECT pg_advisory_xact_lock($1)', [FEED_LOCK]);
-  const { rows } = await client.query<{ seq: string }>('INSERT INTO feed (tbl, type, source, id, ball_id) VALUES ($1, $2, $3, $4, $5) RETURNING seq',
-    [n.table, n.type, n.source, n.id, n.ballId ?? null]);
+  const dest = plan.key.table === 'dead_letter' ? plan.key.row.dest : null;
+  const { rows } = await client.query<{ seq: string }>('INSERT INTO feed (tbl, type, source, id, ball_id, dest) VALUES ($1, $2, $3, $4, $5, $6) RETURNING seq',
+    [n.table, n.type, n.source, n.id, n.ballId ?? null, dest]);
   await client.query('SELECT pg_notify($1, $2)', [HISTORY_CHANNEL, encodeNotice({ ...n, seq: Number(rows[0]!.seq) })]);
 }
 

@@ -41,6 +41,10 @@ export interface BallQuery {
   request?: { source: string; id: string };
   /** Only the balls with this status. */
   status?: BallRecord['status'];
+  /** Only the balls this pod caught (it is on their path). */
+  worker?: string;
+  /** Only the balls served before this one (the next page of a list that ended with it). */
+  before?: string;
 }
 
 export interface HistoryReader {
@@ -81,9 +85,12 @@ export function historyReader(db: pg.ClientBase | pg.Pool): HistoryReader {
       // LIMIT NULL is no limit.
       const { rows } = await db.query<BallRow>(
         `SELECT ${BALL_COLUMNS} FROM ball WHERE ($1::text IS NULL OR starts_with(id, $1::text)) AND ($3::text IS NULL OR status = $3::text)
-         ORDER BY served_at DESC, id DESC LIMIT $2`,
-        [prefix, query.last ?? null, query.status ?? null]);
-      // A re-sent request may have had some of its balls recorded from a later serving than others.
+           AND ($4::text IS NULL OR $4::text = ANY (path))
+           AND ($5::text IS NULL OR (served_at, id COLLATE "C") < (SELECT served_at, id COLLATE "C" FROM ball WHERE id = $5::text))
+         ORDER BY served_at DESC, id COLLATE "C" DESC LIMIT $2`,
+        [prefix, query.last ?? null, query.status ?? null, query.worker ?? null, query.before ?? null]);
+      // Pages are cut in (served_at, id) order, bytewise ("C"), so `before` = the page's first
+      // by that order continues it exactly. A re-sent request may have had some of its balls recorded from a later serving than others.
       return rows.map(ballRecord).sort(prefix ? byId : byServing);
     },
     async ball(id) {

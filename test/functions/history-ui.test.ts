@@ -9,11 +9,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
-import { BALL_LANDED, BALL_THROWN, COIN_FLIPPED, hopEventId, type BallInFlight } from '../../lib/contract/index.js';
+import { APISERVER_ADD, APISERVER_DELETE, BALL_LANDED, BALL_THROWN, COIN_FLIP_REQUESTED, COIN_FLIPPED, hopEventId, PEER_PONGED, PODS_LISTED, WORKERS_SCALED, type BallInFlight } from '../../lib/contract/index.js';
 import { createPool } from '../../lib/db/pool.js';
 import { loadKustomization } from '../../lib/manifests/index.js';
 import { ROOT } from '../../lib/process/function-command.js';
-import { planEvent } from '../../functions/record-hop/rows.js';
+import { planDeadLetter, planEvent } from '../../functions/record-hop/rows.js';
 import { pgHistoryStore, type HistoryStore } from '../../functions/record-hop/store.js';
 import { LocalApiServer } from '../../local/apiserver/index.js';
 import { applyObjects, knativeCrds } from '../../local/runtime/apply.js';
@@ -157,6 +157,9 @@ test.serial('the actions refuse what the page would not send, naming the field',
     ['/api/actions/serve', '{"colour":"red"}', 'body.colour'],
     ['/api/actions/serve', '[1]', 'body'],
     ['/api/actions/serve', 'not json', 'body'],
+    ['/api/actions/flip', '{"heads":0}', 'body.heads'],
+    ['/api/actions/flip', '{}', 'body.heads'],
+    ['/api/actions/flip', '{"heads":"many"}', 'body.heads'],
     ['/api/actions/table', '{"mode":"Sometimes"}', 'body.mode'],
     ['/api/actions/table', '{"mode":"Fixed"}', 'body.replicas'],
     ['/api/actions/table', '{"mode":"Fixed","replicas":99}', 'body.replicas'],
@@ -172,7 +175,7 @@ test.serial('the system picture: Triggers with their filters, Services with thei
   const res = await fetch(`${ui.url}/api/system`);
   t.is(res.status, 200, await res.clone().text());
   const system = await res.json() as { triggers: any[]; services: any[]; pingSources: any[] };
-  t.like(system.triggers.find((x) => x.name === 'forward'), { broker: 'default', filter: 'type=dev.pingpong.ball.thrown', subscriber: 'Service/forward' });
+  t.like(system.triggers.find((x) => x.name === 'forward'), { broker: 'default', filter: 'type = dev.pingpong.ball.thrown', subscriber: 'Service/forward' });
   t.regex(system.triggers.find((x) => x.name === 'record-hop-history').filter, /dev\.pingpong\.ball\.landed/);
   t.like(system.services.find((x) => x.name === 'forward'), { pods: 2, atZero: false });
   t.like(system.services.find((x) => x.name === 'coin-flip'), { pods: 0, atZero: true });
@@ -196,4 +199,85 @@ test.serial('one ball\'s flight, hop by hop; an unknown ball is a 404 and a bad 
     const bad = await fetch(`${ui.url}/api/ball${q}`);
     t.is(bad.status, 400, q);
   }
+});
+
+const A = 'forward-00001-deployment-aaaaa';
+const B = 'forward-00001-deployment-bbbbb';
+const podObject = (name: string, port: number) => ({
+  apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'pingpong', labels: { 'serving.knative.dev/revision': 'forward-00001' } },
+  spec: { containers: [{ name: 'function', ports: [{ containerPort: port, name: 'http1' }] }] }, status: { phase: 'Running', podIP: '127.0.0.1' },
+});
+const get = async (q: string) => {
+  const res = await fetch(`${ui.url}/api/${q}`);
+  return { status: res.status, body: await res.json() as any };
+};
+
+test.serial('each history panel reads its own recordings, newest first, paged by feed position and filtered', async (t) => {
+  const source = '/pingpong/test';
+  await store.record(planEvent(WORKERS_SCALED, { source, id: 'sc1' }, { service: 'forward', from: 2, to: 5, revision: 'forward-00002', reason: 'fixed' }));
+  await store.record(planEvent(PODS_LISTED, { source, id: 'pl1' }, { service: 'forward', cause: 'tick', pods: [{ name: A, ip: '127.0.0.1', port: 41001, phase: 'Running', revision: 'forward-00001' }] }));
+  await store.record(planEvent(PEER_PONGED, { source, id: 'pp1' }, { from: A, to: B, address: '127.0.0.1:41002', ms: 1.5, ok: true }));
+  await store.record(planEvent(PEER_PONGED, { source, id: 'pp2' }, { from: B, to: A, address: '127.0.0.1:41001', ms: 30, ok: false }));
+  await store.record(planEvent(APISERVER_ADD, { source, id: 'pe1' }, podObject(A, 41001)));
+  await store.record(planEvent(APISERVER_DELETE, { source, id: 'pe2' }, podObject(B, 41002)));
+  // One event the Broker gave up on at two subscribers: two dead letters, each once.
+  for (const dest of ['http://coin-flip.pingpong.svc.cluster.local', 'http://record-hop.pingpong.svc.cluster.local']) {
+    await store.record(planDeadLetter({ type: COIN_FLIP_REQUESTED, source, id: 'dl1', data: { heads: 'many' }, knativeerrordest: dest, knativeerrorcode: '400',
+      knativeerrordata: Buffer.from('data.heads: expected number').toString('base64') }));
+  }
+
+  const scale = await get('scale-changes');
+  t.like(scale.body[0], { service: 'forward', from: 2, to: 5, revision: 'forward-00002', reason: 'fixed' });
+  t.like((await get('pod-snapshots')).body[0], { service: 'forward', cause: 'tick', podCount: 1 });
+  t.like((await get('coin-flips')).body[0], { headsRequired: 2, totalFlips: '4' });
+
+  const pongs = (await get('pongs')).body as Array<{ seq: number; from: string; to: string; ms: number; ok: boolean }>;
+  t.deepEqual(pongs.slice(0, 2).map((p) => [p.from, p.to, p.ms, p.ok]), [[B, A, 30, false], [A, B, 1.5, true]], 'newest first');
+  t.deepEqual((await get('pongs?ok=false')).body.map((p: any) => p.from), [B]);
+  t.deepEqual((await get(`pongs?pod=${B}`)).body.length, 2, 'a pod is either end');
+  // The next page starts below the last position of this one.
+  const first = (await get('pongs?limit=1')).body as typeof pongs;
+  const next = (await get(`pongs?limit=1&before=${first[0]!.seq}`)).body as typeof pongs;
+  t.deepEqual([first[0]!.from, next[0]!.from], [B, A]);
+
+  const died = (await get('pod-events?kind=died')).body;
+  t.deepEqual(died.map((e: any) => [e.name, e.port, e.revision]), [[B, 41002, 'forward-00001']]);
+  t.deepEqual((await get(`pod-events?pod=${A}`)).body.map((e: any) => e.kind), ['born']);
+
+  const letters = (await get(`dead-letters?type=${COIN_FLIP_REQUESTED}`)).body;
+  t.deepEqual(letters.map((d: any) => d.dest).sort(), ['http://coin-flip.pingpong.svc.cluster.local', 'http://record-hop.pingpong.svc.cluster.local'], 'each destination once');
+  t.like(letters[0], { id: 'dl1', code: 400, errorData: 'data.heads: expected number', data: { heads: 'many' } });
+  t.deepEqual((await get('dead-letters?type=dev.pingpong.none')).body, []);
+
+  for (const [q, field] of [['pongs?ok=yes', 'ok'], ['pod-events?kind=renamed', 'kind'], ['scale-changes?before=-1', 'before'], ['coin-flips?limit=0', 'limit'],
+    ['pod-snapshots?pod=x', 'pod'], [`dead-letters?type=${'t'.repeat(300)}`, 'type'], ['pod-events?pod=', 'pod']] as const) {
+    const res = await get(q);
+    t.is(res.status, 400, q);
+    t.is(res.body.errors[0].field, field, q);
+  }
+});
+
+test.serial('balls page by serving order and filter by the worker that caught them', async (t) => {
+  for (const id of ['ui-p1', 'ui-p2', 'ui-p3']) await throwBall(id);
+  await landBall('ui-p2');
+  const newest = (await get('balls?limit=2')).body as Array<{ id: string; servedAt: string }>;
+  const cursor = [...newest].sort((a, b) => (a.servedAt + a.id < b.servedAt + b.id ? -1 : 1))[0]!;
+  const older = (await get(`balls?limit=2&before=${encodeURIComponent(cursor.id)}`)).body as typeof newest;
+  const seen = [...newest, ...older].map((b) => b.id);
+  t.is(new Set(seen).size, 4, 'two pages, no ball on both');
+  t.deepEqual((await get(`balls?worker=${A}&limit=500`)).body.map((b: any) => b.id).filter((id: string) => id.startsWith('ui-p')), ['ui-p2']);
+  for (const [q, field] of [['balls?worker=', 'worker'], [`balls?before=${'x'.repeat(200)}`, 'before']] as const) {
+    const res = await get(q);
+    t.is(res.status, 400, q);
+    t.is(res.body.errors[0].field, field, q);
+  }
+});
+
+test.serial('a dead letter comes down the stream as its own kind, not as the event that failed', async (t) => {
+  const live = listen(`${ui.url}/api/stream`);
+  await waitFor(() => live.status() === 200, 'the stream to open');
+  await store.record(planDeadLetter({ type: BALL_THROWN, source: '/pingpong/test', id: 'dl2', data: null, knativeerrordest: 'http://forward', knativeerrorcode: '503' }));
+  await waitFor(() => live.events.length >= 1, 'the dead letter', { timeoutMs: 10_000 });
+  await live.stop();
+  t.like(live.events[0], { event: 'dead-letter', data: { table: 'dead_letter', type: BALL_THROWN, id: 'dl2' } });
 });
