@@ -38,7 +38,7 @@ export function historyRoutes(pool: pg.Pool): Record<string, Route> {
     },
     'GET /api/balls': async (req) => {
       const { limit, ...filters } = checked(ballsQuery(req.query));
-      return { status: 200, json: await reader.balls({ last: limit, ...filters }).catch(failed('reading the balls')) };
+      return { status: 200, json: await reader.balls({ last: limit, newestFirst: true, ...filters }).catch(failed('reading the balls')) };
     },
   };
   for (const panel of Object.keys(PANELS) as Panel[]) {

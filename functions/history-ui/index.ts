@@ -61,7 +61,7 @@ const json = (body: string): unknown => {
   try { return JSON.parse(body); } catch { return refuse('body', 'request body is not valid JSON'); }
 };
 
-const files: Record<string, Route> = Object.fromEntries(Object.entries(staticFiles(['index.html', 'app.js', 'style.css']))
+const files: Record<string, Route> = Object.fromEntries(Object.entries(staticFiles())
   .map(([key, f]) => [key, () => ({ status: 200, type: f.type, text: f.text })]));
 
 http('history-ui', functionApp({

@@ -45,6 +45,12 @@ export interface BallQuery {
   worker?: string;
   /** Only the balls served before this one (the next page of a list that ended with it). */
   before?: string;
+  /**
+   * Newest served first, in the order pages are cut, so the last ball is the next page's
+   * `before` (the default, oldest first, is for reading; timestamps keep microseconds the ISO
+   * strings drop, so re-sorting those would not reproduce the cut).
+   */
+  newestFirst?: boolean;
 }
 
 export interface HistoryReader {
@@ -86,12 +92,13 @@ export function historyReader(db: pg.ClientBase | pg.Pool): HistoryReader {
       const { rows } = await db.query<BallRow>(
         `SELECT ${BALL_COLUMNS} FROM ball WHERE ($1::text IS NULL OR starts_with(id, $1::text)) AND ($3::text IS NULL OR status = $3::text)
            AND ($4::text IS NULL OR $4::text = ANY (path))
-           AND ($5::text IS NULL OR (served_at, id COLLATE "C") < (SELECT served_at, id COLLATE "C" FROM ball WHERE id = $5::text))
-         ORDER BY served_at DESC, id COLLATE "C" DESC LIMIT $2`,
+           AND ($5::text IS NULL OR (served_at, length(id), id COLLATE "C") < (SELECT served_at, length(id), id COLLATE "C" FROM ball WHERE id = $5::text))
+         ORDER BY served_at DESC, length(id) DESC, id COLLATE "C" DESC LIMIT $2`,
         [prefix, query.last ?? null, query.status ?? null, query.worker ?? null, query.before ?? null]);
-      // Pages are cut in (served_at, id) order, bytewise ("C"), so `before` = the page's first
-      // by that order continues it exactly. A re-sent request may have had some of its balls recorded from a later serving than others.
-      return rows.map(ballRecord).sort(prefix ? byId : byServing);
+      // Pages are cut in (served_at, id) order, where a longer id is a later one (ball 10 after
+      // ball 9 of one request) and ids of one length compare bytewise ("C"). A re-sent request may have had some of its balls recorded from a later serving than others.
+      const balls = rows.map(ballRecord);
+      return query.newestFirst ? balls : balls.sort(prefix ? byId : byServing);
     },
     async ball(id) {
       const found = (await db.query<BallRow>(`SELECT ${BALL_COLUMNS} FROM ball WHERE id = $1`, [id])).rows[0];

@@ -40,7 +40,7 @@ test.after.always(async () => {
 });
 
 const kubectl = (...args: string[]) => kubectlOn(pp)(...args); // pp is set in before()
-const shownPlayers = () => page.locator('#players li').evaluateAll((lis) => lis.map((li) => (li as HTMLElement).dataset.pod!).sort());
+const shownPlayers = () => page.locator('#players li:not(.died)').evaluateAll((lis) => lis.map((li) => (li as HTMLElement).dataset.pod!).sort());
 const workerNames = async () => (await kubectl('get', 'pods', '-l', 'serving.knative.dev/service=forward', '-o', 'jsonpath={.items[*].metadata.name}')).split(' ').filter(Boolean).sort();
 
 test.serial('the page at the gateway shows the live workers as players, and goes live', async (t) => {
@@ -51,7 +51,7 @@ test.serial('the page at the gateway shows the live workers as players, and goes
   t.is(await page.title(), 'Knative Ping-Pong');
   // The system picture: the wiring, with what sits at zero marked so.
   await page.locator('#services li', { hasText: 'forward' }).waitFor({ timeout: 15_000 });
-  t.regex((await page.locator('#triggers').textContent())!, /forward → Service\/forward type=dev\.pingpong\.ball\.thrown/);
+  t.regex((await page.locator('#triggers').textContent())!, /forward → Service\/forward type = dev\.pingpong\.ball\.thrown/);
   t.regex((await page.locator('#pingsources').textContent())!, /serve-balls \(0 0 1 1 \*\)/);
 });
 
@@ -117,6 +117,8 @@ test.serial('a deleted worker leaves the table and its replacement joins', async
   const before = await shownPlayers();
   const gone = before[0]!;
   await kubectl('delete', 'pod', gone);
+  // Its player is seen leaving (struck through a moment) before it goes.
+  await page.locator(`#players li.died[data-pod="${gone}"]`).waitFor({ state: 'attached', timeout: 60_000 });
   await waitFor(async () => {
     const shown = await shownPlayers();
     const live = await workerNames();
@@ -125,10 +127,23 @@ test.serial('a deleted worker leaves the table and its replacement joins', async
   const after = await shownPlayers();
   t.false(after.includes(gone));
   t.is(after.filter((p) => !before.includes(p)).length, 1, 'one newcomer');
+  // The history panel of births and deaths shows its death, with the port it had, as the database has it.
+  await page.locator('#history-controls select[name=panel]').selectOption('pod-events');
+  await page.locator('#history-filters select[name=kind]').selectOption('died');
+  await page.locator('#history-filters input[name=pod]').fill(gone);
+  await page.locator('#history-filters input[name=pod]').press('Enter');
+  const died = async () => (await db.query("SELECT port FROM pod_event WHERE name = $1 AND kind = 'died'", [gone])).rows[0];
+  await waitFor(async () => (await died()) !== undefined, 'its death in the history', { timeoutMs: 30_000 });
+  const port = (await died()).port;
+  await waitFor(async () => (await page.locator('#history tr').allTextContents()).some((r) => r.includes(gone) && r.includes(`:${port}`)),
+    'the panel to show the death', { timeoutMs: 15_000 });
+  const rows = await page.locator('#history tr').allTextContents();
+  t.true(rows.every((r) => r.includes(gone) && r.includes('died')), rows.join(' | '));
+  await page.locator('#history-controls select[name=panel]').selectOption('balls');
 });
 
 test.serial('a ball served from the page shows the curl that does the same, and travels the table to its end', async (t) => {
-  await page.locator('#serve input[name=count]').fill('1');
+  await page.locator('#serve input[name=count]').fill('25');
   await page.locator('#serve button').click();
   await page.locator('#command', { hasText: 'curl -i' }).waitFor({ timeout: 15_000 });
   const command = await page.locator('#command').textContent();
@@ -139,6 +154,36 @@ test.serial('a ball served from the page shows the curl that does the same, and 
   await waitFor(async () => (await page.locator('#events li').allTextContents()).some((l) => l.includes(`ball ${ballId}`) && /ball\.(landed|dropped)/.test(l)),
     'the page to show how it ended', { timeoutMs: 15_000 });
   t.pass();
+});
+
+test.serial('the balls panel pages: older and newer pages, no ball on two, as many as the history holds', async (t) => {
+  // Once every ball has ended the history stands still, and the first page follows it.
+  await waitFor(async () => Number((await db.query("SELECT count(*) FILTER (WHERE status = 'served') AS flying, count(*) AS all FROM ball")).rows
+    .map((r) => (Number(r.flying) === 0 ? Number(r.all) : 0))[0]) > 20, 'more than a page of balls, all ended', { timeoutMs: 60_000 });
+  const newest = (await db.query('SELECT id FROM ball ORDER BY served_at DESC, length(id) DESC, id COLLATE "C" DESC LIMIT 40')).rows.map((r) => r.id as string);
+  const ids = () => page.locator('#history tr td:first-child').allTextContents();
+  await page.locator('#history-controls select[name=limit]').selectOption('20');
+  await waitFor(async () => JSON.stringify(await ids()) === JSON.stringify(newest.slice(0, 20)), 'the first page: the newest 20 balls', { timeoutMs: 15_000 });
+  await page.locator('#older').click();
+  await page.locator('#history-status', { hasText: 'page 2' }).waitFor({ timeout: 15_000 });
+  t.deepEqual(await ids(), newest.slice(20, 40), 'page 2 goes on where page 1 ended, in serving order');
+  await page.locator('#newer').click();
+  await page.locator('#history-status', { hasText: 'page 1' }).waitFor({ timeout: 15_000 });
+});
+
+test.serial('coins flipped from the page: the curl it sent, and the flips in the coin-flip panel as recorded', async (t) => {
+  await page.locator('#flip input[name=heads]').fill('7');
+  await page.locator('#flip button').click();
+  await page.locator('#command', { hasText: 'dev.pingpong.coin.flip.requested' }).waitFor({ timeout: 15_000 });
+  const id = /ce-id: ([0-9a-f-]{36})/.exec((await page.locator('#command').textContent())!)![1]!;
+  // Nothing else flips coins in this instance: the seven-heads row is the page's.
+  const flipped = async () => (await db.query('SELECT total_flips FROM coin_flip WHERE heads_required = 7')).rows;
+  await waitFor(async () => (await flipped()).length >= 1, 'the flip recorded', { timeoutMs: 30_000 });
+  t.truthy(id);
+  await page.locator('#history-controls select[name=panel]').selectOption('coin-flips');
+  const flips = String((await flipped()).at(-1).total_flips);
+  await waitFor(async () => (await page.locator('#history tr').allTextContents()).some((r) => r.includes(flips)), 'the panel to show it', { timeoutMs: 15_000 });
+  await page.locator('#history-controls select[name=panel]').selectOption('balls');
 });
 
 test.serial('Fixed 4 from the page: the kubectl it ran is shown, and four players sit at the table', async (t) => {
@@ -190,6 +235,33 @@ test.serial('history-ui gone while the page is open: the page reconnects and get
   t.deepEqual(seen, [...seen].sort((a, b) => a - b), 'in feed order');
   // The browser logs the dropped stream; that one was caused on purpose.
   for (let i = errors.length - 1; i >= 0; i--) if (/api\/stream|ERR_|net::/.test(errors[i]!)) errors.splice(i, 1);
+});
+
+test.serial('at a phone\'s width nothing runs off the side; every control has a name and the keyboard reaches it', async (t) => {
+  await page.setViewportSize({ width: 360, height: 740 });
+  t.true(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'no sideways scroll at 360 px');
+  t.true((await page.locator('#table').boundingBox())!.width <= 360);
+  const unnamed = await page.locator('main input, main select, main button').evaluateAll((els) => els
+    .filter((el) => !((el as HTMLInputElement).labels?.length || el.getAttribute('aria-label') || (el.tagName === 'BUTTON' && el.textContent!.trim())))
+    .map((el) => el.outerHTML.slice(0, 80)));
+  t.deepEqual(unnamed, []);
+  await page.locator('#connection').click();
+  let reached = false;
+  for (let i = 0; i < 40 && !reached; i++) {
+    await page.keyboard.press('Tab');
+    reached = await page.evaluate(() => document.activeElement?.textContent === 'Serve');
+  }
+  t.true(reached, 'Tab reaches the Serve button');
+  // The event filters: unticking balls hides their lines, ticking shows them again.
+  const ballLines = page.locator('#events li[data-kind=ball]');
+  const visibleBalls = () => ballLines.evaluateAll((lis) => lis.filter((li) => (li as HTMLElement).offsetParent !== null).length);
+  t.true(await ballLines.count() > 0);
+  await page.getByLabel('balls', { exact: true }).uncheck();
+  t.is(await visibleBalls(), 0, 'unticked: no ball line shown');
+  await page.getByLabel('balls', { exact: true }).check();
+  await waitFor(async () => (await visibleBalls()) > 0, 'ticked: ball lines shown again', { timeoutMs: 5000, intervalMs: 100 });
+  t.true(await page.locator('#events li[data-kind=pong]').evaluateAll((lis) => lis.every((li) => (li as HTMLElement).offsetParent === null)), 'peer pongs start hidden');
+  await page.setViewportSize({ width: 1100, height: 800 });
 });
 
 test.serial('the page logged no error; a screenshot is kept', async (t) => {
