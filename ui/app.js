@@ -58,11 +58,19 @@ function count(entry) {
   $('dropped').textContent = counts.dropped;
 }
 
-const stream = new EventSource('api/stream');
-stream.onopen = () => { $('connection').textContent = 'live'; };
-stream.onerror = () => { $('connection').textContent = 'reconnecting…'; };
+// The live stream. While it is open it is a request in flight, which keeps a history-ui pod up;
+// so a paused page (the Pause button, a page Chrome freezes in a background tab, or one hidden
+// for PAUSE_HIDDEN_MS) closes it and lets the Service scale to zero, then opens it again from
+// where it stood (?since=): what was recorded meanwhile arrives then, each once.
+const PAUSE_HIDDEN_MS = 120_000;
+const TYPES = ['dev.pingpong.ball.thrown', 'dev.pingpong.ball.landed', 'dev.pingpong.ball.dropped', 'dev.pingpong.coin.flipped',
+  'dev.pingpong.workers.scaled', 'dev.pingpong.pods.listed', 'dev.pingpong.peer.ponged', 'dead-letter',
+  'dev.knative.apiserver.resource.add', 'dev.knative.apiserver.resource.update', 'dev.knative.apiserver.resource.delete'];
+let stream;
+let position;
 const onEntry = (e) => {
   const entry = JSON.parse(e.data);
+  position = entry.seq;
   // What this page received, for a test to check that nothing came twice or went missing (bounded).
   const seen = (window.pingpongSeen ??= []);
   seen.push(entry.seq);
@@ -74,11 +82,36 @@ const onEntry = (e) => {
   if (entry.table === 'pod_event' || entry.table === 'pod_snapshot') { soon(players); soon(loadSystem); }
   if (entry.table === 'scale_change') soon(lastScaleChange);
 };
-for (const type of ['dev.pingpong.ball.thrown', 'dev.pingpong.ball.landed', 'dev.pingpong.ball.dropped', 'dev.pingpong.coin.flipped',
-  'dev.pingpong.workers.scaled', 'dev.pingpong.pods.listed', 'dev.pingpong.peer.ponged', 'dead-letter',
-  'dev.knative.apiserver.resource.add', 'dev.knative.apiserver.resource.update', 'dev.knative.apiserver.resource.delete']) {
-  stream.addEventListener(type, onEntry);
+let paused = false;
+function connect() {
+  if (stream || paused) return;
+  stream = new EventSource(position === undefined ? 'api/stream' : `api/stream?since=${position}`);
+  stream.onopen = () => { $('connection').textContent = 'live'; };
+  stream.onerror = () => { $('connection').textContent = 'reconnecting…'; };
+  stream.addEventListener('position', (e) => { position ??= JSON.parse(e.data).seq; });
+  for (const type of TYPES) stream.addEventListener(type, onEntry);
 }
+function pause(why = 'the page is not shown') {
+  if (!stream) return;
+  stream.close();
+  stream = undefined;
+  $('connection').textContent = `paused (${why})`;
+}
+$('live-toggle').addEventListener('click', (e) => {
+  paused = !paused;
+  e.target.textContent = paused ? 'Resume' : 'Pause';
+  if (paused) pause('you paused it; history-ui may scale to zero'); else connect();
+});
+let hiddenTimer;
+document.addEventListener('visibilitychange', () => {
+  clearTimeout(hiddenTimer);
+  if (document.visibilityState === 'hidden') hiddenTimer = setTimeout(() => pause(), PAUSE_HIDDEN_MS);
+  else connect();
+});
+document.addEventListener('freeze', () => pause());
+document.addEventListener('resume', connect);
+connect();
+
 for (const box of $('event-kinds').querySelectorAll('input')) {
   box.addEventListener('change', () => $('events').classList.toggle(`hide-${box.name}`, !box.checked));
   $('events').classList.toggle(`hide-${box.name}`, !box.checked);
@@ -92,7 +125,8 @@ async function loadSystem() {
   $('triggers').replaceChildren(...s.triggers.map((t) => item(`${t.name} → ${t.subscriber}`, t.filter)));
   $('services').replaceChildren(...s.services.map((v) => item(`${v.name} ${v.revision}`, v.atZero ? 'at zero' : `${v.pods} pod${v.pods === 1 ? '' : 's'}`, v.atZero ? 'zero' : '')));
 }
-setInterval(() => void loadSystem(), 10_000);
+// Only while live: a paused page asks history-ui for nothing, so it can stay at zero.
+setInterval(() => { if (stream) void loadSystem(); }, 10_000);
 
 startActions();
 startPanels();

@@ -94,8 +94,9 @@ export function historyStream(pool: pg.Pool, readerUrl: string, log: Logger): Hi
       await listen();
       const c: Client = { res, last: from ?? await feedEnd(pool), pumping: false, again: false };
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-      // Where a reconnecting page resumes, and how soon it tries.
-      res.write(`retry: 2000\nid: ${c.last}\n\n`);
+      // How soon a dropped page tries again, and where it stands: the position it resumes from
+      // (sent as an event too, so a page that closes its stream itself knows where to resume).
+      res.write(`retry: 2000\n${sseEvent(c.last, 'position', { seq: c.last })}`);
       clients.add(c);
       res.on('close', () => clients.delete(c));
       await pump(c);

@@ -4,7 +4,7 @@
  * travels the table and shows up hop by hop along the path the database recorded, a deleted worker leaves the table and
  * its replacement joins, and the page logs no error. A screenshot is kept as a test artifact.
  */
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
@@ -42,6 +42,19 @@ test.after.always(async () => {
 const kubectl = (...args: string[]) => kubectlOn(pp)(...args); // pp is set in before()
 const shownPlayers = () => page.locator('#players li:not(.died)').evaluateAll((lis) => lis.map((li) => (li as HTMLElement).dataset.pod!).sort());
 const workerNames = async () => (await kubectl('get', 'pods', '-l', 'serving.knative.dev/service=forward', '-o', 'jsonpath={.items[*].metadata.name}')).split(' ').filter(Boolean).sort();
+
+/** Every feed row from `from` on reached the page, each once and in feed order. */
+async function caughtUp(t: ExecutionContext, from: number) {
+  const seenNow = () => page.evaluate(() => (window as unknown as { pingpongSeen: number[] }).pingpongSeen);
+  await waitFor(async () => {
+    const expected = (await db.query('SELECT seq FROM feed WHERE seq >= $1 ORDER BY seq', [from])).rows.map((r) => Number(r.seq));
+    const seen = await seenNow();
+    return expected.every((s) => seen.includes(s));
+  }, 'the page to catch up', { timeoutMs: 30_000, intervalMs: 500 });
+  const seen = await seenNow();
+  t.is(new Set(seen).size, seen.length, 'no event twice');
+  t.deepEqual(seen, [...seen].sort((a, b) => a - b), 'in feed order');
+}
 
 test.serial('the page at the gateway shows the live workers as players, and goes live', async (t) => {
   await page.goto(`http://localhost:${pp.gateway}/`);
@@ -224,16 +237,37 @@ test.serial('history-ui gone while the page is open: the page reconnects and get
   }
   await page.locator('#connection', { hasText: 'live' }).waitFor({ timeout: 60_000 });
   // Everything the history holds since the page opened reaches it, each once.
-  let expected: number[] = [];
-  await waitFor(async () => {
-    expected = (await db.query('SELECT seq FROM feed WHERE seq >= $1 ORDER BY seq', [firstSeen])).rows.map((r) => Number(r.seq));
-    const seen = await page.evaluate(() => (window as unknown as { pingpongSeen: number[] }).pingpongSeen);
-    return expected.every((s) => seen.includes(s));
-  }, 'the page to catch up', { timeoutMs: 30_000, intervalMs: 500 });
-  const seen = await page.evaluate(() => (window as unknown as { pingpongSeen: number[] }).pingpongSeen);
-  t.is(new Set(seen).size, seen.length, 'no event twice');
-  t.deepEqual(seen, [...seen].sort((a, b) => a - b), 'in feed order');
+  await caughtUp(t, firstSeen);
   // The browser logs the dropped stream; that one was caused on purpose.
+  for (let i = errors.length - 1; i >= 0; i--) if (/api\/stream|ERR_|net::/.test(errors[i]!)) errors.splice(i, 1);
+});
+
+test.serial('history-ui at zero while the page is paused: Resume starts it again, and every event missed arrives once', async (t) => {
+  // A short stable window for history-ui alone, set through the API as a user would.
+  const readyRevision = async () => JSON.parse(await kubectl('get', 'ksvc', 'history-ui', '-o', 'json')).status?.latestReadyRevisionName as string;
+  const old = await readyRevision();
+  await kubectl('patch', 'ksvc', 'history-ui', '--type=merge', '-p', JSON.stringify({ spec: { template: { metadata: { annotations: { 'autoscaling.knative.dev/window': '6s' } } } } }));
+  await waitFor(async () => (await readyRevision()) !== old, 'the new revision', { timeoutMs: 60_000, intervalMs: 500 });
+  await page.locator('#connection', { hasText: 'live' }).waitFor({ timeout: 60_000 });
+  const pods = async () => (await kubectl('get', 'pods', '-l', 'serving.knative.dev/service=history-ui', '-o', 'name')).trim();
+  const seenBefore = await page.evaluate(() => (window as unknown as { pingpongSeen: number[] }).pingpongSeen.length);
+  await page.getByRole('button', { name: 'Pause' }).click();
+  await page.locator('#connection', { hasText: 'paused' }).waitFor({ timeout: 5000 });
+  // Nothing open to it, history-ui goes to zero with the page still there.
+  await waitFor(async () => (await pods()) === '', 'history-ui to scale to zero', { timeoutMs: 120_000, intervalMs: 1000 });
+  const gap = randomUUID();
+  await fetch(`http://localhost:${pp.broker}/pingpong/default`, { method: 'POST', body: '{"count":3,"maxHops":2}',
+    headers: { 'ce-specversion': '1.0', 'ce-type': 'dev.pingpong.ball.requested', 'ce-source': '/e2e/ui-zero', 'ce-id': gap, 'content-type': 'application/json' } });
+  const prefix = requestBallPrefix('/e2e/ui-zero', gap);
+  await waitFor(async () => (await db.query("SELECT count(*) FROM ball WHERE starts_with(id, $1) AND status <> 'served'", [prefix])).rows[0].count === '3',
+    'the three balls to end while the page is paused', { timeoutMs: 60_000 });
+  t.is(await page.evaluate(() => (window as unknown as { pingpongSeen: number[] }).pingpongSeen.length), seenBefore, 'nothing arrived while paused');
+  t.is(await pods(), '', 'still at zero: the page asked for nothing');
+  await page.getByRole('button', { name: 'Resume' }).click();
+  await page.locator('#connection', { hasText: 'live' }).waitFor({ timeout: 60_000 });
+  await caughtUp(t, await page.evaluate(() => (window as unknown as { pingpongSeen: number[] }).pingpongSeen[0] ?? 0));
+  const balls = (await page.locator('#events li').allTextContents()).filter((l) => l.includes(prefix) && /ball\.(landed|dropped)/.test(l));
+  t.is(balls.length, 3, 'each missed ending shown once');
   for (let i = errors.length - 1; i >= 0; i--) if (/api\/stream|ERR_|net::/.test(errors[i]!)) errors.splice(i, 1);
 });
 

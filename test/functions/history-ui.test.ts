@@ -62,6 +62,7 @@ const flip = (id: string) => store.record(planEvent(COIN_FLIPPED, { source: '/pi
 function listen(url: string, headers: Record<string, string> = {}) {
   const events: Array<{ id: number; event: string; data: any }> = [];
   let opened = 0;
+  let opening: number | undefined;
   const abort = new AbortController();
   const done = (async () => {
     const res = await fetch(url, { headers, signal: abort.signal });
@@ -77,11 +78,12 @@ function listen(url: string, headers: Record<string, string> = {}) {
         buf = buf.slice(i + 2);
         const field = (name: string) => block.split('\n').find((l) => l.startsWith(`${name}: `))?.slice(name.length + 2);
         const data = field('data');
-        if (data !== undefined) events.push({ id: Number(field('id')), event: field('event') ?? 'message', data: JSON.parse(data) });
+        if (data !== undefined && field('event') === 'position') opening = JSON.parse(data).seq;
+        else if (data !== undefined) events.push({ id: Number(field('id')), event: field('event') ?? 'message', data: JSON.parse(data) });
       }
     }
   })().catch(() => undefined);
-  return { events, status: () => opened, stop: async () => { abort.abort(); await done; } };
+  return { events, status: () => opened, position: () => opening, stop: async () => { abort.abort(); await done; } };
 }
 
 test.serial('the page, its script and its style are served with their media types', async (t) => {
@@ -137,6 +139,7 @@ test.serial('resumed with Last-Event-ID, the stream sends exactly what was misse
   await flip('ui-f3');
   await waitFor(() => resumed.events.length >= 4, 'then the live one', { timeoutMs: 10_000 });
   await resumed.stop();
+  t.is(resumed.position(), seenUpTo, 'the stream opens by saying where it resumes');
   t.deepEqual(resumed.events.map((e) => e.data.id), ['ui-f2', hopEventId('ui-b4', 0), hopEventId('ui-b4', 0, 'landed'), 'ui-f3']);
   const ids = [...first.events, ...resumed.events].map((e) => e.id);
   t.is(new Set(ids).size, ids.length, 'nothing twice');
