@@ -48,7 +48,7 @@ const PANELS = {
   },
 };
 
-const state = { panel: 'balls', filters: {}, pages: [], limit: 20 };
+const state = { panel: 'balls', filters: {}, pages: [], limit: 20, reads: 0 };
 const form = () => $('history-controls');
 
 function replayButton(b) {
@@ -99,8 +99,12 @@ export async function loadPanel(before) {
   const q = new URLSearchParams({ limit: String(state.limit) });
   for (const [k, v] of Object.entries(state.filters)) if (v && panel.filters?.[k]) q.set(k, v);
   if (before !== undefined) q.set('before', String(before));
+  // Only the latest read is drawn: a live refresh of page 1 that was under way when Older was
+  // pressed must not come back over page 2.
+  const asked = ++state.reads;
   const res = await fetch(`api/${state.panel}?${q}`);
   const answer = await res.json();
+  if (asked !== state.reads) return;
   if (!res.ok) {
     $('history-status').textContent = `refused: ${answer.error}`;
     return;
@@ -131,7 +135,8 @@ function row(cells, tag = 'td') {
 export function panelChanged(table) {
   if (state.pages.length === 1 && PANELS[state.panel].tables.includes(table)) soon(firstPage);
 }
-const firstPage = () => loadPanel();
+// Still on the first page when the refresh comes due (Older may have been pressed meanwhile).
+const firstPage = () => (state.pages.length === 1 ? loadPanel() : undefined);
 
 /** Offers the live players' names in the pod filters. */
 export function knownPods(names) {

@@ -40,7 +40,7 @@ test.serial('migrations apply on an empty database, and running them again does 
   await withClient(db.adminUrl, (c) => c.query('CREATE DATABASE fresh'));
   const fresh = db.adminUrl.replace(/\/pingpong$/, '/fresh');
   t.deepEqual(await tables(fresh), []);
-  t.deepEqual(await migrate(fresh), ['001_history', '002_roles', '003_feed']);
+  t.deepEqual(await migrate(fresh), ['001_history', '002_roles', '003_feed', '004_feed_panels']);
   t.deepEqual(await tables(fresh), HISTORY);
   t.deepEqual(await migrate(fresh), []);
   t.deepEqual(await tables(fresh), HISTORY);
@@ -48,9 +48,9 @@ test.serial('migrations apply on an empty database, and running them again does 
 
 test.serial('down migrations undo everything, and up applies again', async (t) => {
   const fresh = db.adminUrl.replace(/\/pingpong$/, '/fresh');
-  t.deepEqual(await migrate(fresh, { direction: 'down', count: Infinity }), ['003_feed', '002_roles', '001_history']);
+  t.deepEqual(await migrate(fresh, { direction: 'down', count: Infinity }), ['004_feed_panels', '003_feed', '002_roles', '001_history']);
   t.deepEqual(await tables(fresh), []);
-  t.deepEqual(await migrate(fresh), ['001_history', '002_roles', '003_feed']);
+  t.deepEqual(await migrate(fresh), ['001_history', '002_roles', '003_feed', '004_feed_panels']);
 });
 
 test.serial('the reader may SELECT and nothing else', async (t) => {
