@@ -79,7 +79,7 @@ export async function cmdUp(argv: string[]): Promise<void> {
     starting.abort();
   };
   // `on`, not `once`: a second Ctrl-C while starting must not kill the process before it stopped what started.
-  process.on('SIGINT', early).on('SIGTERM', early);
+  process.on('SIGINT', early).on('SIGTERM', early).on('SIGHUP', early);
   let running: Running;
   try {
     running = await up(opts, log, (line) => say(`  ${line}`), starting.signal, podSink);
@@ -88,7 +88,7 @@ export async function cmdUp(argv: string[]): Promise<void> {
     say('stopped.');
     process.exit(130);
   }
-  process.off('SIGINT', early).off('SIGTERM', early);
+  process.off('SIGINT', early).off('SIGTERM', early).off('SIGHUP', early);
   let stopping = 0;
   let code = 0;
   const stop = async (signal: string) => {
@@ -112,6 +112,12 @@ export async function cmdUp(argv: string[]): Promise<void> {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  // The terminal closed: stop as for Ctrl-C, or PostgreSQL and the pods would outlive it. Nobody
+  // is left to read the lines, and writing to the gone terminal must not end the stopping.
+  process.on('SIGHUP', () => {
+    for (const s of [process.stdout, process.stderr]) s.on('error', () => undefined);
+    void stop('SIGHUP');
+  });
   if (opts.logFormat === 'json') log.child({ part: 'up' }).info(readyRecord(running), 'ready; Ctrl-C stops everything.');
   else for (const line of banner(running, opts.dataDir)) say(line);
 }

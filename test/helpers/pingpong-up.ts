@@ -18,7 +18,8 @@ export interface Instance {
   /** stdout alone. */
   stdout: () => string;
   /** Ctrl-C, as a terminal sends it to the foreground process group; resolves with the exit code. */
-  interrupt: () => Promise<number | null>;
+  /** Signals the whole npm start group (Ctrl-C: SIGINT; a closed terminal: SIGHUP) and waits for its exit. */
+  interrupt: (signal?: NodeJS.Signals) => Promise<number | null>;
   exited: () => boolean;
 }
 
@@ -69,9 +70,9 @@ export async function npmStart(extra: string[] = [], env: Record<string, string>
   const exit = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   let done = false;
   void exit.then(() => (done = true));
-  const interrupt = async () => {
+  const interrupt = async (signal: NodeJS.Signals = 'SIGINT') => {
     if (!done) {
-      try { process.kill(-child.pid!, 'SIGINT'); } catch { /* gone */ }
+      try { process.kill(-child.pid!, signal); } catch { /* gone */ }
       const t = setTimeout(() => { try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ } }, 60_000);
       const code = await exit;
       clearTimeout(t);
