@@ -2,15 +2,17 @@
 // same (a curl to the Broker, a kubectl patch of the table), shown so a user learns it by example.
 import { $ } from './dom.js';
 
-async function act(path, body) {
-  const res = await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+async function act(form, body) {
+  const res = await fetch(`api/actions/${form.dataset.action}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const answer = await res.json().catch(() => ({}));
   $('command').textContent = res.ok ? answer.command : `refused: ${answer.error ?? res.status}`;
+  // Done: the form may follow what it changed again (the system picture refills it).
+  if (res.ok) form.dispatchEvent(new Event('applied'));
 }
 
 const on = (id, body) => $(id).addEventListener('submit', (e) => {
   e.preventDefault();
-  void act(`api/actions/${e.target.dataset.action}`, body(new FormData(e.target)));
+  void act(e.target, body(new FormData(e.target)));
 });
 
 export function startActions() {

@@ -4,6 +4,7 @@
 import { aimAt, startActions } from './actions.js';
 import { $, clock, getJson, item, soon } from './dom.js';
 import { knownPods, panelChanged, startPanels } from './panels.js';
+import { drawSystem, lightFor, loadSystem, startSystem } from './system.js';
 import { loadPlayers, moveBall } from './table.js';
 
 // Each kind keeps its own newest lines: a flood of pongs does not push the balls out.
@@ -79,7 +80,8 @@ const onEntry = (e) => {
   count(entry);
   panelChanged(entry.table);
   if (entry.table !== 'dead_letter' && entry.type.startsWith('dev.pingpong.ball.')) moveBall(entry);
-  if (entry.table === 'pod_event' || entry.table === 'pod_snapshot') { soon(players); soon(loadSystem); }
+  lightFor(entry.type);
+  if (entry.table === 'pod_event' || entry.table === 'pod_snapshot') soon(players);
   if (entry.table === 'scale_change') soon(lastScaleChange);
 };
 let paused = false;
@@ -89,6 +91,8 @@ function connect() {
   stream.onopen = () => { $('connection').textContent = 'live'; };
   stream.onerror = () => { $('connection').textContent = 'reconnecting…'; };
   stream.addEventListener('position', (e) => { position ??= JSON.parse(e.data).seq; });
+  // The system picture: as the stream opens, then at each change (no id: not history).
+  stream.addEventListener('system', (e) => drawSystem(JSON.parse(e.data)));
   for (const type of TYPES) stream.addEventListener(type, onEntry);
 }
 function pause(why = 'the page is not shown') {
@@ -117,18 +121,9 @@ for (const box of $('event-kinds').querySelectorAll('input')) {
   $('events').classList.toggle(`hide-${box.name}`, !box.checked);
 }
 
-// The system: the wiring as it is, read again when something in it may have changed.
-async function loadSystem() {
-  const s = await getJson('api/system');
-  if (!s) return;
-  $('pingsources').replaceChildren(...s.pingSources.map((p) => item(`${p.name} (${p.schedule})`, p.next ? `next ${clock(p.next)} → ${p.sink}` : '')));
-  $('triggers').replaceChildren(...s.triggers.map((t) => item(`${t.name} → ${t.subscriber}`, t.filter)));
-  $('services').replaceChildren(...s.services.map((v) => item(`${v.name} ${v.revision}`, v.atZero ? 'at zero' : `${v.pods} pod${v.pods === 1 ? '' : 's'}`, v.atZero ? 'zero' : '')));
-}
-// Only while live: a paused page asks history-ui for nothing, so it can stay at zero.
-setInterval(() => { if (stream) void loadSystem(); }, 10_000);
-
 startActions();
+// Only while live: a paused page asks history-ui for nothing, so it can stay at zero.
+startSystem(() => Boolean(stream));
 startPanels();
 void loadSystem();
 void players();

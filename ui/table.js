@@ -40,6 +40,15 @@ export async function loadPlayers() {
     $('players').append(li);
     players.set(p.name, li);
   }
+  // A pod of an older revision still plays until Knative retires it; ping aims at the newest's only.
+  const revNumber = (r) => Number(/-(\d+)$/.exec(r ?? '')?.[1] ?? 0);
+  const newest = Math.max(0, ...list.map((p) => revNumber(p.revision)));
+  for (const p of list) {
+    const li = players.get(p.name);
+    const old = revNumber(p.revision) < newest;
+    li.classList.toggle('old', old);
+    li.title = old ? 'a pod of an older revision: it leaves once the newest revision is ready; new balls are aimed at the newest' : '';
+  }
   $('player-count').textContent = `(${names.size})`;
   drawSeats();
   return playerNames();

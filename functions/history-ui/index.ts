@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { http } from '@google-cloud/functions-framework';
-import { ApiException, CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { ApiException, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { CloudEvent } from 'cloudevents';
 import { functionApp, type Route } from '../../lib/cloudevents/adapter.js';
 import { BadRequest, failedTransiently as failed, Transient } from '../../lib/cloudevents/errors.js';
@@ -10,10 +10,8 @@ import { DEFAULT_BODY_LIMIT, intFrom, stringFrom } from '../../lib/config.js';
 import { createPool } from '../../lib/db/pool.js';
 import { sendJson } from '../../lib/http/server-guard.js';
 import { assertDeclared, currentNamespace, loadKubeConfig } from '../../lib/kube/client.js';
-import type { KubeObject } from '../../lib/kube/object.js';
 import { livePeers } from '../../lib/kube/pods.js';
 import { TABLE_GROUP, TABLE_PLURAL, TABLE_VERSION } from '../../lib/kube/table-watch.js';
-import { kubeWorkerPods } from '../../lib/kube/worker-pods.js';
 import { createLogger } from '../../lib/log.js';
 import { eventCommand, flipBody, serveBody, tableBody, tableCommand, tablePatch } from './actions.js';
 import { historyRoutes } from './history-routes.js';
@@ -21,7 +19,7 @@ import { KUBE_ACCESS } from './kube-access.js';
 import { resumeFrom } from './params.js';
 import { staticFiles } from './static.js';
 import { historyStream } from './stream.js';
-import { systemView } from './system.js';
+import { systemCache } from './system-cache.js';
 
 const env = process.env;
 const log = createLogger('history-ui');
@@ -31,21 +29,28 @@ const pool = createPool(databaseUrl, { max: intFrom(env, 'DB_POOL_MAX', 5, { min
 const stream = historyStream(pool, databaseUrl, log);
 const kc = loadKubeConfig();
 const namespace = stringFrom(env, 'WORKERS_NAMESPACE', currentNamespace(kc, 'pingpong'));
-const workers = kubeWorkerPods(kc, namespace, stringFrom(env, 'WORKERS_SERVICE', 'forward'), log, KUBE_ACCESS);
-workers.start();
+const WORKERS = stringFrom(env, 'WORKERS_SERVICE', 'forward');
+// The Broker the page's commands name: its own sink (the local Broker's port, or the in-cluster
+// ingress a user port-forwards to), unless told otherwise.
+const brokerForHumans = stringFrom(env, 'BROKER_URL_FOR_HUMANS', env.K_SINK ?? 'http://localhost:8081/pingpong/default');
+const TABLE = stringFrom(env, 'TABLE_NAME', 'default');
+const cluster = systemCache(kc, namespace, TABLE, log, KUBE_ACCESS);
+cluster.start();
+/** The picture, with the Broker's address as a user reaches it from where the page runs. */
+const systemNow = async () => ({ ...await cluster.view(new Date()), brokerUrl: brokerForHumans });
+// Every open page redraws the system when it changes; a rollout's burst of changes is one redraw.
+let redraw: NodeJS.Timeout | undefined;
+cluster.onChange(() => {
+  redraw ??= setTimeout(() => {
+    redraw = undefined;
+    if (stream.size()) void systemNow().then((s) => stream.broadcast('system', s), (e: unknown) => log.debug({ err: (e as Error).message }, 'the system could not be read'));
+  }, 250);
+});
 
 const tables = kc.makeApiClient(CustomObjectsApi);
-const core = kc.makeApiClient(CoreV1Api);
-/** One list of a Knative kind in the namespace, as the declared access allows. */
-const listOf = async (group: string, version: string, plural: string): Promise<KubeObject[]> => {
-  assertDeclared(KUBE_ACCESS, group, plural, 'list');
-  return ((await tables.listNamespacedCustomObject({ group, version, namespace, plural })) as { items: KubeObject[] }).items;
-};
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
-const TABLE = stringFrom(env, 'TABLE_NAME', 'default');
 /** Where a served ball goes (K_SINK, from a SinkBinding) and how a user would reach it from here. */
 const sink = env.K_SINK;
-const brokerForHumans = stringFrom(env, 'BROKER_URL_FOR_HUMANS', 'http://localhost:8081/pingpong/default');
 
 /** Sends one request to the Broker as history-ui, and says how a user would send the same. */
 async function request(type: string, data: unknown, note: (f: Record<string, unknown>) => void) {
@@ -72,7 +77,7 @@ http('history-ui', functionApp({
   events: {},
   routes: {
     ...files,
-    'GET /api/players': async () => ({ status: 200, json: livePeers((await workers.list().catch(failed('listing the workers'))).pods) }),
+    'GET /api/players': async () => ({ status: 200, json: livePeers(await cluster.podsOf(WORKERS).catch(failed('listing the workers'))) }),
     // Serve a ball now, or flip coins: the same request a user would send with the curl it answers with.
     'POST /api/actions/serve': async (req, { note }) => {
       const checked = serveBody(json(req.body));
@@ -103,14 +108,7 @@ http('history-ui', functionApp({
       return { status: 200, json: { command: tableCommand(namespace, TABLE, checked.value) } };
     },
     // The system picture: what the Broker routes where, and what runs (or sits at zero).
-    'GET /api/system': async () => {
-      assertDeclared(KUBE_ACCESS, '', 'pods', 'list');
-      const [services, triggers, pingSources, pods] = await Promise.all([
-        listOf('serving.knative.dev', 'v1', 'services'), listOf('eventing.knative.dev', 'v1', 'triggers'),
-        listOf('sources.knative.dev', 'v1', 'pingsources'), core.listNamespacedPod({ namespace }).then((l) => l.items),
-      ]).catch(failed('reading the system'));
-      return { status: 200, json: systemView({ services, triggers, pingSources, pods }, new Date()) };
-    },
+    'GET /api/system': async () => ({ status: 200, json: await systemNow().catch(failed('reading the system')) }),
     ...historyRoutes(pool),
   },
   unparsableField: { 'POST /api/actions/serve': 'body', 'POST /api/actions/flip': 'body', 'POST /api/actions/table': 'body' },
@@ -118,7 +116,8 @@ http('history-ui', functionApp({
     'GET /api/stream': (req, res) => {
       const from = resumeFrom(req.header('last-event-id'), req.query as Record<string, unknown>);
       if (!from.ok) return sendJson(res, 400, { error: `${from.field}: ${from.message}`, errors: [{ field: from.field, message: from.message }] });
-      void stream.open(res, from.value).catch((e: unknown) => {
+      // The stream opens with the system as it is; the page then hears each change of it.
+      void systemNow().catch(() => undefined).then((system) => stream.open(res, from.value, system && { event: 'system', data: system })).catch((e: unknown) => {
         log.warn({ err: (e as Error).message }, 'a stream could not start');
         if (!res.headersSent) sendJson(res, 503, { error: `the history is not reachable: ${(e as Error).message}` });
         else res.end();

@@ -89,5 +89,5 @@ export function resumeFrom(lastEventId: string | undefined, q: Record<string, un
 }
 
 /** One Server-Sent Event: its id (the feed position), its type and one line of JSON data. */
-export const sseEvent = (id: number, event: string, data: unknown): string =>
-  `id: ${id}\nevent: ${event.replace(/[\r\n]/g, '')}\ndata: ${JSON.stringify(data)}\n\n`;
+export const sseEvent = (id: number | undefined, event: string, data: unknown): string =>
+  `${id === undefined ? '' : `id: ${id}\n`}event: ${event.replace(/[\r\n]/g, '')}\ndata: ${JSON.stringify(data)}\n\n`;

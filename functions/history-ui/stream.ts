@@ -20,8 +20,14 @@ const HEARTBEAT_MS = 15_000;
 interface Client { res: Response; last: number; pumping: boolean; again: boolean }
 
 export interface HistoryStream {
-  /** Takes over a response: headers, the catch-up from `from` (or from now), then live entries. */
-  open(res: Response, from: number | undefined): Promise<void>;
+  /**
+   * Takes over a response: headers, the catch-up from `from` (or from now), then live entries.
+   * `hello` is sent first: a state the page draws (the system), as an event without an id, so
+   * it moves no client's Last-Event-ID.
+   */
+  open(res: Response, from: number | undefined, hello?: { event: string; data: unknown }): Promise<void>;
+  /** Sends an event without an id to every open stream (bounded like the rest of what it sends). */
+  broadcast(event: string, data: unknown): void;
   size(): number;
   close(): Promise<void>;
 }
@@ -85,7 +91,7 @@ export function historyStream(pool: pg.Pool, readerUrl: string, log: Logger): Hi
   heartbeat.unref();
 
   return {
-    async open(res, from) {
+    async open(res, from, hello) {
       if (closed || clients.size >= MAX_STREAMS) {
         res.status(503).type('application/json').send(JSON.stringify({ error: `too many open streams (${MAX_STREAMS}); retry later` }));
         return;
@@ -96,10 +102,17 @@ export function historyStream(pool: pg.Pool, readerUrl: string, log: Logger): Hi
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
       // How soon a dropped page tries again, and where it stands: the position it resumes from
       // (sent as an event too, so a page that closes its stream itself knows where to resume).
-      res.write(`retry: 2000\n${sseEvent(c.last, 'position', { seq: c.last })}`);
+      res.write(`retry: 2000\n${sseEvent(c.last, 'position', { seq: c.last })}${hello ? sseEvent(undefined, hello.event, hello.data) : ''}`);
       clients.add(c);
       res.on('close', () => clients.delete(c));
       await pump(c);
+    },
+    broadcast(event, data) {
+      const chunk = sseEvent(undefined, event, data);
+      for (const c of [...clients]) {
+        c.res.write(chunk);
+        if (c.res.writableLength > MAX_UNSENT_BYTES) drop(c);
+      }
     },
     size: () => clients.size,
     async close() {

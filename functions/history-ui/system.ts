@@ -7,10 +7,15 @@ import { Cron } from 'croner';
 import type { KubeObject } from '../../lib/kube/object.js';
 import { isReady, type PodLike } from '../../lib/kube/pods.js';
 
+export interface TableView { name: string; mode: string; min?: number; max?: number; replicas?: number; workers?: number; revision?: string; ready: string }
+
 export interface SystemView {
-  triggers: Array<{ name: string; broker: string; filter: string; subscriber: string; ready: string }>;
+  /** `takes`: the event types the Trigger surely takes (the alternatives of its filter on type alone), for the page to light it. */
+  triggers: Array<{ name: string; broker: string; filter: string; subscriber: string; ready: string; takes: string[] }>;
   services: Array<{ name: string; url: string; revision: string; ready: string; pods: number; atZero: boolean }>;
   pingSources: Array<{ name: string; schedule: string; next: string | null; sink: string }>;
+  /** The PingPongTable the workers follow, as its spec asks and its status says; null until read. */
+  table: TableView | null;
 }
 
 const ready = (o: KubeObject) => String((o.status?.conditions as Array<{ type: string; status: string }> | undefined)?.find((c) => c.type === 'Ready')?.status ?? 'Unknown');
@@ -51,6 +56,29 @@ export function filterText(spec: { filter?: { attributes?: Record<string, string
   return attrs.length ? attrs.join(' and ') : 'everything';
 }
 
+const typeAlone = (d: Dialect): string | undefined =>
+  (d.exact && Object.keys(d).length === 1 && Object.keys(d.exact).length === 1 ? d.exact.type : undefined);
+
+/** The types a Trigger's filter surely passes: where it says `type = X` and nothing else (or any of such). */
+export function typesTaken(spec: { filter?: { attributes?: Record<string, string> }; filters?: Dialect[] } | undefined): string[] {
+  if (spec?.filters?.length) {
+    if (spec.filters.length > 1) return [];
+    const [d] = spec.filters;
+    const one = typeAlone(d!);
+    if (one) return [one];
+    return (d!.any ?? []).map(typeAlone).filter((t): t is string => t !== undefined);
+  }
+  const attrs = spec?.filter?.attributes ?? {};
+  return Object.keys(attrs).length === 1 && attrs.type ? [attrs.type] : [];
+}
+
+function tableView(t: KubeObject | undefined): TableView | null {
+  if (!t) return null;
+  const w = (t.spec?.workers ?? {}) as { mode?: string; min?: number; max?: number; replicas?: number };
+  const st = (t.status ?? {}) as { workers?: number; revision?: string };
+  return { name: t.metadata.name, mode: String(w.mode ?? ''), min: w.min, max: w.max, replicas: w.replicas, workers: st.workers, revision: st.revision, ready: ready(t) };
+}
+
 export function nextTick(schedule: string, timezone: string | undefined, now: Date): string | null {
   try {
     const next = new Cron(schedule, { mode: '5-or-6-parts', paused: true, ...(timezone ? { timezone } : {}) }).nextRun(now);
@@ -60,12 +88,12 @@ export function nextTick(schedule: string, timezone: string | undefined, now: Da
   }
 }
 
-export function systemView(objects: { services: readonly KubeObject[]; triggers: readonly KubeObject[]; pingSources: readonly KubeObject[]; pods: readonly PodLike[] }, now: Date): SystemView {
+export function systemView(objects: { services: readonly KubeObject[]; triggers: readonly KubeObject[]; pingSources: readonly KubeObject[]; pods: readonly PodLike[]; table?: KubeObject }, now: Date): SystemView {
   const byName = <T extends { name: string }>(a: T, b: T) => a.name.localeCompare(b.name);
   return {
     triggers: objects.triggers.map((t) => ({
       name: t.metadata.name, broker: String(t.spec?.broker ?? ''), filter: filterText(t.spec),
-      subscriber: ref(t.spec?.subscriber), ready: ready(t),
+      subscriber: ref(t.spec?.subscriber), ready: ready(t), takes: typesTaken(t.spec),
     })).sort(byName),
     services: objects.services.map((s) => {
       const pods = objects.pods.filter((p) => p.metadata?.labels?.['serving.knative.dev/service'] === s.metadata.name && isReady(p)).length;
@@ -77,5 +105,6 @@ export function systemView(objects: { services: readonly KubeObject[]; triggers:
     pingSources: objects.pingSources.map((p) => ({
       name: p.metadata.name, schedule: String(p.spec?.schedule ?? ''), next: nextTick(String(p.spec?.schedule ?? ''), p.spec?.timezone, now), sink: ref(p.spec?.sink),
     })).sort(byName),
+    table: tableView(objects.table),
   };
 }

@@ -19,9 +19,9 @@ export interface TableWatch {
 
 const RETRY_MS = 2000;
 
-/** Follows one table for as long as the process runs; `onError` hears why a watch ended. */
+/** Follows one table for as long as the process runs; `onError` hears why a watch ended, `onChange` each new version. */
 export function watchTable(kc: KubeConfig, namespace: string, name: string, access: readonly KubeAccess[],
-  onError: (e: unknown) => void = () => undefined): TableWatch {
+  onError: (e: unknown) => void = () => undefined, onChange: () => void = () => undefined): TableWatch {
   const api = kc.makeApiClient(CustomObjectsApi);
   let table: KubeObject | undefined;
   const again = (e?: unknown) => {
@@ -35,10 +35,11 @@ export function watchTable(kc: KubeConfig, namespace: string, name: string, acce
         if (e instanceof ApiException && e.code === 404) return undefined;
         throw e;
       }) as KubeObject | undefined;
+      onChange();
       assertDeclared(access, TABLE_GROUP, TABLE_PLURAL, 'watch');
       await new Watch(kc).watch(`/apis/${TABLE_GROUP}/${TABLE_VERSION}/namespaces/${namespace}/${TABLE_PLURAL}`,
         { fieldSelector: `metadata.name=${name}`, ...(table?.metadata.resourceVersion ? { resourceVersion: table.metadata.resourceVersion } : {}) },
-        (phase, obj: KubeObject) => { table = phase === 'DELETED' ? undefined : obj; },
+        (phase, obj: KubeObject) => { table = phase === 'DELETED' ? undefined : obj; onChange(); },
         (err) => again(err));
     } catch (e) {
       again(e);

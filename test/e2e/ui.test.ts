@@ -64,8 +64,20 @@ test.serial('the page at the gateway shows the live workers as players, and goes
   t.is(await page.title(), 'Knative Ping-Pong');
   // The system picture: the wiring, with what sits at zero marked so.
   await page.locator('#services li', { hasText: 'forward' }).waitFor({ timeout: 15_000 });
-  t.regex((await page.locator('#triggers').textContent())!, /forward → Service\/forward type = dev\.pingpong\.ball\.thrown/);
-  t.regex((await page.locator('#pingsources').textContent())!, /serve-balls \(0 0 1 1 \*\)/);
+  const trigger = (await page.locator('#triggers [data-name=forward]').textContent())!;
+  t.regex(trigger, /type = dev\.pingpong\.ball\.thrown/);
+  t.regex(trigger, /→ Service\/forward/);
+  t.regex((await page.locator('#pingsources [data-name=serve-balls]').textContent())!, /0 0 1 1 \*.*next tick/);
+  t.regex((await page.locator('#broker').textContent())!, new RegExp(`http://(localhost|127\\.0\\.0\\.1):${pp.broker}/pingpong/default`));
+  t.regex((await page.locator('#table-settings').textContent())!, /PingPongTable default: Random, 2 to 5 workers/);
+  // A wire from each PingSource to the Broker, from the Broker to each Trigger, from each Trigger to its Service.
+  const [sources, triggers, delivered] = await page.evaluate(() => {
+    const services = new Set([...document.querySelectorAll('#services [data-name]')].map((e) => (e as HTMLElement).dataset.name));
+    const ts = [...document.querySelectorAll('#triggers [data-name]')] as HTMLElement[];
+    return [document.querySelectorAll('#pingsources [data-name]').length, ts.length, ts.filter((e) => services.has(e.dataset.subscriber)).length];
+  });
+  t.true(triggers >= 7);
+  t.is(await page.locator('#wires path').count(), sources + triggers + delivered);
 });
 
 test.serial('a ball requested at the Broker shows up hop by hop, along the path the database recorded', async (t) => {
@@ -79,6 +91,13 @@ test.serial('a ball requested at the Broker shows up hop by hop, along the path 
   // Ball ids derive from the request's (source, id): its one ball is number 0.
   const ballId = `${requestBallPrefix('/e2e/ui', id)}0`;
   const ended = async () => (await db.query("SELECT id, status, hops, path FROM ball WHERE id = $1 AND status <> 'served'", [ballId])).rows[0];
+  // The system picture lights each Trigger as an event it takes goes by: forward's, for each throw.
+  await page.evaluate(() => {
+    const lit: string[] = [];
+    (window as unknown as { litTriggers: string[] }).litTriggers = lit;
+    new MutationObserver((ms) => { for (const m of ms) { const el = m.target as HTMLElement; if (el.classList.contains('lit') && el.dataset.name) lit.push(el.dataset.name); } })
+      .observe(document.getElementById('triggers')!, { subtree: true, attributes: true, attributeFilter: ['class'] });
+  });
   // On the table, the ball's dot travels to each pod that caught it, and ends landed or dropped.
   const trail: string[] = [];
   const dot = page.locator(`#balls [data-ball="${ballId}"]`);
@@ -109,6 +128,8 @@ test.serial('a ball requested at the Broker shows up hop by hop, along the path 
   t.is(hops.length, ball.hops + 1, `a throw for each hop the database recorded (${ball.hops}, ${ball.status})`);
   t.is(ball.path.length, ball.hops + 1, 'and the recorded path has a pod per hop');
   t.regex(shown.at(-1)!, new RegExp(`ball\\.${ball.status}`));
+  const lit = await page.evaluate(() => (window as unknown as { litTriggers: string[] }).litTriggers);
+  t.true(lit.includes('forward') && lit.includes('record-hop-history'), `lit: ${[...new Set(lit)].join(', ')}`);
 });
 
 test.serial('a past ball replays: its timeline is the hops the database holds, and its dot flies the recorded path again', async (t) => {
@@ -210,6 +231,9 @@ test.serial('Fixed 4 from the page: the kubectl it ran is shown, and four player
   await waitFor(async () => (await page.locator('#seats .seat').count()) === 4 && (await shownPlayers()).length === 4
     && JSON.stringify(await shownPlayers()) === JSON.stringify(await workerNames()), 'four players at the table', { timeoutMs: 90_000, intervalMs: 500 });
   t.like(JSON.parse(await kubectl('get', 'ppt', 'default', '-o', 'json')).spec.workers, { mode: 'Fixed', replicas: 4 });
+  // The system picture follows without a reload: the table's settings, and forward's four pods.
+  await page.locator('#table-settings', { hasText: 'Fixed, 4 workers' }).waitFor({ timeout: 15_000 });
+  await page.locator('#services [data-name=forward] .pods', { hasText: '4 pods' }).waitFor({ timeout: 30_000 });
 });
 
 test.serial('a change the table refuses is shown as refused, with the rule that refused it', async (t) => {

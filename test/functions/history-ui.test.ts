@@ -61,6 +61,8 @@ const flip = (id: string) => store.record(planEvent(COIN_FLIPPED, { source: '/pi
 /** An SSE client over fetch: the events it parsed so far, and a way to stop. */
 function listen(url: string, headers: Record<string, string> = {}) {
   const events: Array<{ id: number; event: string; data: any }> = [];
+  /** The system pictures the stream sent (events without an id, apart from the history). */
+  const systems: any[] = [];
   let opened = 0;
   let opening: number | undefined;
   const abort = new AbortController();
@@ -79,11 +81,12 @@ function listen(url: string, headers: Record<string, string> = {}) {
         const field = (name: string) => block.split('\n').find((l) => l.startsWith(`${name}: `))?.slice(name.length + 2);
         const data = field('data');
         if (data !== undefined && field('event') === 'position') opening = JSON.parse(data).seq;
+        else if (data !== undefined && field('event') === 'system') systems.push(JSON.parse(data));
         else if (data !== undefined) events.push({ id: Number(field('id')), event: field('event') ?? 'message', data: JSON.parse(data) });
       }
     }
   })().catch(() => undefined);
-  return { events, status: () => opened, position: () => opening, stop: async () => { abort.abort(); await done; } };
+  return { events, systems, status: () => opened, position: () => opening, stop: async () => { abort.abort(); await done; } };
 }
 
 test.serial('the page, its script and its style are served with their media types', async (t) => {
@@ -177,9 +180,16 @@ test.serial('the actions refuse what the page would not send, naming the field',
 test.serial('the system picture: Triggers with their filters, Services with their pods (or at zero), PingSources with their next tick', async (t) => {
   const res = await fetch(`${ui.url}/api/system`);
   t.is(res.status, 200, await res.clone().text());
-  const system = await res.json() as { triggers: any[]; services: any[]; pingSources: any[] };
-  t.like(system.triggers.find((x) => x.name === 'forward'), { broker: 'default', filter: 'type = dev.pingpong.ball.thrown', subscriber: 'Service/forward' });
-  t.regex(system.triggers.find((x) => x.name === 'record-hop-history').filter, /dev\.pingpong\.ball\.landed/);
+  const system = await res.json() as { triggers: any[]; services: any[]; pingSources: any[]; table: any };
+  t.like(system.triggers.find((x) => x.name === 'forward'), { broker: 'default', filter: 'type = dev.pingpong.ball.thrown', subscriber: 'Service/forward', takes: [BALL_THROWN] });
+  const history = system.triggers.find((x) => x.name === 'record-hop-history');
+  t.regex(history.filter, /dev\.pingpong\.ball\.landed/);
+  // Its alternatives on type alone are what it surely takes; the pod events' also need kind = Pod.
+  t.true(history.takes.includes(BALL_LANDED) && history.takes.includes(PEER_PONGED), history.takes.join());
+  t.false(history.takes.some((x: string) => x.startsWith('dev.knative.apiserver')));
+  t.deepEqual(system.triggers.find((x) => x.name === 'scale-workers').takes, []);
+  // The table, as its spec asks (the shipped default: Random, 2 to 5).
+  t.like(system.table, { name: 'default', mode: 'Random', min: 2, max: 5 });
   t.like(system.services.find((x) => x.name === 'forward'), { pods: 2, atZero: false });
   t.like(system.services.find((x) => x.name === 'coin-flip'), { pods: 0, atZero: true });
   const serve = system.pingSources.find((x) => x.name === 'serve-balls');
@@ -187,6 +197,21 @@ test.serial('the system picture: Triggers with their filters, Services with thei
   const next = new Date(serve.next).getTime();
   t.true(next > Date.now() - 1000 && next <= Date.now() + 10_500, `next tick ${serve.next}`);
   t.is(serve.sink, 'Broker/default');
+});
+
+test.serial('the stream opens with the system picture, and sends it again when the cluster changes', async (t) => {
+  const live = listen(`${ui.url}/api/stream`);
+  await waitFor(() => live.systems.length >= 1, 'the system picture as the stream opens', { timeoutMs: 10_000 });
+  t.like(live.systems[0].services.find((x: any) => x.name === 'forward'), { pods: 2 });
+  const pod = { name: 'forward-00001-deployment-ccccc', namespace: 'pingpong', service: 'forward', configuration: 'forward', revision: 'forward-00001',
+    ip: '127.0.0.1', port: 41003, phase: 'Running', ready: true, terminating: false, inFlight: 0, startedAt: new Date() } satisfies PodRecord;
+  api.upsertPod(pod);
+  await waitFor(() => live.systems.at(-1)?.services.find((x: any) => x.name === 'forward')?.pods === 3, 'a picture with the third worker', { timeoutMs: 10_000 });
+  api.deletePod('pingpong', pod.name);
+  await waitFor(() => live.systems.at(-1)?.services.find((x: any) => x.name === 'forward')?.pods === 2, 'a picture without it', { timeoutMs: 10_000 });
+  await live.stop();
+  // A picture is no history: it carries no id, so a resumed stream starts where the history left it.
+  t.deepEqual(live.events, []);
 });
 
 test.serial('one ball\'s flight, hop by hop; an unknown ball is a 404 and a bad id a 400, each naming id', async (t) => {
