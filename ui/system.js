@@ -31,7 +31,8 @@ function node(cls, name, lines) {
 
 const inSeconds = (iso) => {
   const s = Math.max(0, Math.round((Date.parse(iso) - Date.now()) / 1000));
-  return s < 120 ? `in ${s} s` : `at ${clock(iso)}`;
+  if (s < 120) return `in ${s} s`;
+  return s < 86_400 ? `at ${clock(iso)}` : `on ${iso.slice(0, 10)} at ${iso.slice(11, 16)} UTC`;
 };
 
 function podDots(n) {
