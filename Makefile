@@ -26,6 +26,7 @@ GATEWAY ?= $(if $(LOCAL_RUNTIME),$(shell node -p 'require("./.local/runtime.json
 help:
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | \
 	  sed -e 's#$$(IMAGE)#$(IMAGE)#g; s#$$(REGISTRY)#$(REGISTRY)#g; s#$$(TAG)#$(TAG)#g; s#$$(NAMESPACE)#$(NAMESPACE)#g' \
+	      -e 's#$$(LOAD_CONCURRENCY)#$(LOAD_CONCURRENCY)#g; s#$$(LOAD_SECONDS)#$(LOAD_SECONDS)#g' \
 	      -e 's#$$(GATEWAY)#$(GATEWAY)#g; s#$$(KUBECTL)#$(KUBECTL)#g; s#$$(TARGET)#$(if $(LOCAL_RUNTIME),the running npm start,kubectl'"'"'s current cluster)#g' | \
 	  awk -F'\t' '{ printf "  %-10s %s\n", $$1, $$2 }'
 
@@ -97,7 +98,42 @@ demo: ## send a ball request and a coin-flip request to the Broker of $(TARGET)
 watch: ## follow the pods of $(TARGET) as they come and go (scale to zero and back)
 	$(KUBECTL) get pods -n $(NAMESPACE) -w
 
-# The Host header picks coin-flip at the gateway, so no DNS is needed.
-load: ## autocannon at coin-flip's /compute through $(GATEWAY)
-	node_modules/.bin/autocannon -d 30 -c 20 -m POST -H 'Host: $(COIN_FLIP_HOST)' -H 'content-type: application/json' \
-	  -b '{"heads":8}' $(GATEWAY)/compute
+# `make load`: coin-flip, LOAD_CONCURRENCY requests at a time for LOAD_SECONDS, its pods printed
+# once a second, then until it is back at zero (at most LOAD_WATCH_AFTER seconds). With a running
+# npm start it is `npm run load` (each pod with its requests in flight, from the runtime). On a
+# cluster: autocannon through $(GATEWAY) (kourier port-forwarded to 8080; the Host header picks
+# coin-flip, so no DNS is needed) with kubectl's pods alongside; a cluster's requests in flight per
+# pod are counted in each pod's queue-proxy, which kubectl does not show.
+LOAD_CONCURRENCY ?= 8
+LOAD_SECONDS ?= 30
+LOAD_WATCH_AFTER ?= 90
+LOAD_BODY ?= {"heads":20}
+load: ## drive coin-flip, $(LOAD_CONCURRENCY) requests at a time for $(LOAD_SECONDS)s, on $(TARGET); its pods once a second until back at zero
+	@set -e; \
+	if [ -n "$(LOCAL_RUNTIME)" ]; then \
+	  exec npm run --silent load -- --concurrency $(LOAD_CONCURRENCY) --duration $(LOAD_SECONDS)s --watch-after $(LOAD_WATCH_AFTER)s --body '$(LOAD_BODY)'; \
+	fi; \
+	kubectl get namespace knative-serving >/dev/null 2>&1 || { \
+	  echo "make load: no running npm start here (.local/runtime.json) and no cluster with Knative Serving in kubectl's current context: start one of them first" >&2; exit 2; }; \
+	start=$$(date +%s); \
+	pods() { \
+	  t="$$(( $$(date +%s) - start ))s"; \
+	  out=$$(kubectl get pods -n $(NAMESPACE) -l serving.knative.dev/service=coin-flip --no-headers 2>/dev/null) || { printf '%6s  (kubectl get pods failed)\n' "$$t"; return 2; }; \
+	  [ -n "$$out" ] || { printf '%6s  %4d  - (at zero)\n' "$$t" 0; return 1; }; \
+	  printf '%s\n' "$$out" | awk -v t="$$t" '{ n += ($$3 != "Terminating"); p = $$1; sub(/^coin-flip-/, "", p); sub(/-deployment-/, "-", p); s = s sep p " " $$3 " " $$2; sep = ", " } END { printf "%6s  %4d  %s\n", t, n, s }'; \
+	}; \
+	echo "make load: POST $(GATEWAY)/compute "'$(LOAD_BODY)'" (Host: $(COIN_FLIP_HOST)), $(LOAD_CONCURRENCY) at a time for $(LOAD_SECONDS)s"; \
+	echo "On a cluster each pod's requests in flight are in its queue-proxy, not visible to kubectl: the pods, their status and READY only."; \
+	echo "  TIME  PODS  POD (coin-flip-…) STATUS READY"; \
+	( while sleep 1; do pods || true; done ) & watcher=$$!; \
+	trap 'kill $$watcher 2>/dev/null || true' EXIT; trap 'exit 130' INT TERM; \
+	node_modules/.bin/autocannon -n -d $(LOAD_SECONDS) -c $(LOAD_CONCURRENCY) -m POST -H 'Host=$(COIN_FLIP_HOST)' -H 'content-type=application/json' \
+	  -b '$(LOAD_BODY)' $(GATEWAY)/compute; \
+	kill $$watcher 2>/dev/null || true; \
+	echo "load stopped; watching until coin-flip is back at zero (at most $(LOAD_WATCH_AFTER)s)"; \
+	end=$$(( $$(date +%s) + $(LOAD_WATCH_AFTER) )); \
+	while [ $$(date +%s) -lt $$end ]; do \
+	  sleep 1; rc=0; pods || rc=$$?; \
+	  if [ $$rc -eq 1 ]; then echo "coin-flip is back at zero pods."; exit 0; fi; \
+	done; \
+	echo "coin-flip still has pods $(LOAD_WATCH_AFTER)s after the load stopped (a cluster's stable window is 60s by default, then scale-to-zero's grace period): LOAD_WATCH_AFTER=300 watches longer"

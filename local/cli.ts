@@ -4,14 +4,14 @@
  * (`status`). `npm start` is `pingpong up`.
  */
 import path from 'node:path';
-import { parseStatus, FlagError, ENV, DEFAULTS } from './cli/flags.js';
+import { parseStatus, FlagError, ENV, DEFAULTS, LOAD_DEFAULTS } from './cli/flags.js';
 import { formatStatus } from './cli/status.js';
 import { readRuntimeInfo } from './runtime/control.js';
 import type { RuntimeStatus } from './runtime/status-view.js';
 import { Refusal, unexpected } from '../lib/refusal.js';
 
-// `up` (the whole runtime) and `balls` (pg) load only when asked for: help, a refusal and
-// status answer at once.
+// `up` (the whole runtime), `balls` (pg) and `load` (autocannon) load only when asked for: help,
+// a refusal and status answer at once.
 const REFUSALS = new Set(['InvalidManifests', 'ManifestLoadError']);
 
 
@@ -31,8 +31,15 @@ const HELP = `pingpong — Knative Ping-Pong's local runtime
       ball.requested (or PingSource tick) with ce-source SOURCE and ce-id ID served, by number.
   pingpong ball ID [--data-dir ${DEFAULTS['data-dir']}] [--json]
       One ball's flight, hop by hop: who threw and who caught each hop, and how it ended.
+  pingpong load [--service ${LOAD_DEFAULTS.service}] [--namespace ${LOAD_DEFAULTS.namespace}] [--concurrency ${LOAD_DEFAULTS.concurrency}] [--duration ${LOAD_DEFAULTS.duration}]
+                [--watch-after ${LOAD_DEFAULTS['watch-after']}] [--method ${LOAD_DEFAULTS.method}] [--path ${LOAD_DEFAULTS.path}] [--body '${LOAD_DEFAULTS.body}'] [--data-dir ${DEFAULTS['data-dir']}]
+      Sends requests to a Service of the running instance through its gateway (its Host header),
+      --concurrency at a time for --duration, and prints once a second the requests answered, the
+      requests queued in the activator and the Service's pods with each one's requests in flight;
+      then keeps printing until the Service is back at zero pods, for at most --watch-after.
+      The defaults load coin-flip; for another Service give its --path (and --body, or --method GET).
 
-Every flag also reads an environment variable: ${Object.entries(ENV).map(([f, e]) => `--${f}=${e}`).join(', ')}.
+These flags also read an environment variable: ${Object.entries(ENV).map(([f, e]) => `--${f}=${e}`).join(', ')}.
 `;
 
 const say = (line: string) => void process.stdout.write(`${line}\n`);
@@ -56,11 +63,12 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'status') return cmdStatus(rest);
   if (command === 'balls') return (await import('./cli/balls.js')).cmdBalls(rest, process.env, say);
   if (command === 'ball') return (await import('./cli/balls.js')).cmdBall(rest, process.env, say);
+  if (command === 'load') return (await import('./cli/load.js')).cmdLoad(rest, process.env, say);
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
     process.stdout.write(HELP);
     return;
   }
-  throw new FlagError(command, `unknown command (use up, status, balls, ball or help)`);
+  throw new FlagError(command, `unknown command (use up, status, balls, ball, load or help)`);
 }
 
 main(process.argv.slice(2)).catch((e: unknown) => {

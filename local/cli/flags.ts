@@ -188,3 +188,83 @@ export function parseBall(argv: string[], env: NodeJS.ProcessEnv): BallOptions {
   if (positionals.length > 1) throw new FlagError('ball', `takes one ball ID, got ${positionals.length}: ${positionals.join(' ')}`);
   return { dataDir: values['data-dir'] ?? env[ENV['data-dir']] ?? DEFAULTS['data-dir'], json: values.json ?? false, id: positionals[0]! };
 }
+
+/** `pingpong load`: drive one Service through the gateway and watch its pods scale. */
+export interface LoadOptions {
+  dataDir: string;
+  service: string;
+  namespace: string;
+  /** Connections autocannon keeps busy, each with one request in flight. */
+  concurrency: number;
+  durationMs: number;
+  /** How long to keep watching once the load stopped, waiting for the Service to reach zero. */
+  watchAfterMs: number;
+  method: string;
+  path: string;
+  /** undefined: no body (GET). */
+  body?: string;
+}
+
+export const LOAD_DEFAULTS = {
+  service: 'coin-flip', namespace: 'pingpong', concurrency: '8', duration: '30s', 'watch-after': '90s',
+  method: 'POST', path: '/compute', body: '{"heads":20}',
+} as const;
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
+
+function loadDuration(flag: string, raw: string, minMs: number): number {
+  const seconds = parseGoDuration(raw.trim());
+  if (seconds === undefined) throw new FlagError(`--${flag}`, `must be a duration like 30s, 90s or 2m, got "${raw}"`);
+  const ms = seconds * 1000;
+  if (ms < minMs || ms > 3_600_000) throw new FlagError(`--${flag}`, `must be between ${minMs / 1000}s and 1h, got "${raw}"`);
+  return ms;
+}
+
+/**
+ * `load [--service S] [--namespace NS] [--concurrency N] [--duration D] [--watch-after D]
+ * [--method M] [--path P] [--body B] [--data-dir D]`: the defaults load coin-flip's /compute.
+ */
+export function parseLoad(argv: string[], env: NodeJS.ProcessEnv): LoadOptions {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        'data-dir': { type: 'string' }, service: { type: 'string' }, namespace: { type: 'string' },
+        concurrency: { type: 'string' }, duration: { type: 'string' }, 'watch-after': { type: 'string' },
+        method: { type: 'string' }, path: { type: 'string' }, body: { type: 'string' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (e) {
+    throw new FlagError('load', (e as Error).message);
+  }
+  const pick = (flag: keyof typeof LOAD_DEFAULTS): string => (values[flag] as string | undefined) ?? LOAD_DEFAULTS[flag];
+  const dataDir = nonEmpty('data-dir', values['data-dir']) ?? env[ENV['data-dir']] ?? DEFAULTS['data-dir'];
+  for (const flag of ['service', 'namespace'] as const) {
+    if (!DNS_LABEL.test(pick(flag))) throw new FlagError(`--${flag}`, `must be a Kubernetes name (lowercase letters, digits and '-', at most 63), got "${pick(flag)}"`);
+  }
+  const concurrency = pick('concurrency');
+  if (!/^\d+$/.test(concurrency) || Number(concurrency) < 1 || Number(concurrency) > 1000) {
+    throw new FlagError('--concurrency', `must be a whole number from 1 to 1000, got "${concurrency}"`);
+  }
+  const method = pick('method').toUpperCase();
+  if (!METHODS.includes(method)) throw new FlagError('--method', `must be one of ${METHODS.join(', ')}, got "${pick('method')}"`);
+  const urlPath = pick('path');
+  if (!urlPath.startsWith('/') || /\s/.test(urlPath)) throw new FlagError('--path', `must be a URL path starting with / (no spaces), got "${urlPath}"`);
+  if (method === 'GET' && values.body !== undefined) throw new FlagError('--body', 'is not sent with --method GET');
+  const opts: LoadOptions = {
+    dataDir,
+    service: pick('service'),
+    namespace: pick('namespace'),
+    concurrency: Number(concurrency),
+    durationMs: loadDuration('duration', pick('duration'), 1000),
+    watchAfterMs: loadDuration('watch-after', pick('watch-after'), 0),
+    method,
+    path: urlPath,
+  };
+  if (method !== 'GET') opts.body = pick('body');
+  return opts;
+}
