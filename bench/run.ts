@@ -8,10 +8,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { ROOT } from '../lib/process/function-command.js';
 import { coinFlipBenchmarks } from './coin-flip.js';
+import { historyWriteBenchmarks } from './history-writes.js';
+import { localApiBenchmarks } from './local-api.js';
 import type { Benchmark, Row } from './measure.js';
 import { runtimeBenchmarks } from './runtime.js';
 
-const benchmarks: Benchmark[] = [...coinFlipBenchmarks, ...runtimeBenchmarks];
+const benchmarks: Benchmark[] = [...coinFlipBenchmarks, ...historyWriteBenchmarks, ...localApiBenchmarks, ...runtimeBenchmarks];
 
 const say = (s: string) => process.stdout.write(`${s}\n`);
 const started = Date.now();
