@@ -7,13 +7,14 @@ import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ROOT } from '../lib/process/function-command.js';
+import { brokerBenchmarks } from './broker.js';
 import { coinFlipBenchmarks } from './coin-flip.js';
 import { historyWriteBenchmarks } from './history-writes.js';
 import { localApiBenchmarks } from './local-api.js';
 import type { Benchmark, Row } from './measure.js';
 import { runtimeBenchmarks } from './runtime.js';
 
-const benchmarks: Benchmark[] = [...coinFlipBenchmarks, ...historyWriteBenchmarks, ...localApiBenchmarks, ...runtimeBenchmarks];
+const benchmarks: Benchmark[] = [...coinFlipBenchmarks, ...brokerBenchmarks, ...historyWriteBenchmarks, ...localApiBenchmarks, ...runtimeBenchmarks];
 
 const say = (s: string) => process.stdout.write(`${s}\n`);
 const started = Date.now();
