@@ -2,8 +2,9 @@ import type pg from 'pg';
 import { Transient } from '../../lib/cloudevents/errors.js';
 import { isTransientDbError } from '../../lib/db/errors.js';
 import { HISTORY_CHANNEL, encodeNotice } from '../../lib/db/notify.js';
-import { judge, tipBefore, type RecordedFlight, type Step } from './flight.js';
-import type { BallRow, Plan, Write } from './rows.js';
+import { judge, tipBefore, type Step } from './flight.js';
+import type { Plan } from './rows.js';
+import { BALL, keyQuery, LOCK_BALL, recordedFlight, run, write, type TipRow } from './statements.js';
 
 /** What became of one event. */
 export type Recorded =
@@ -24,128 +25,45 @@ export interface HistoryStore {
   close(): Promise<void>;
 }
 
-// jsonb cannot hold U+0000 in a string; such data would fail on every retry and be lost.
-const json = (v: unknown): string =>
-  JSON.stringify(v ?? null, (_k, x: unknown) => (typeof x === 'string' ? x.replaceAll('\u0000', '\uFFFD') : x));
-const text = (v: string | null): string | null => (v === null ? null : v.replaceAll('\u0000', '\uFFFD'));
-// An event's `time` when it has one, else the moment of the write.
-const AT = (n: number) => `coalesce($${n}::timestamptz, now())`;
-
-type Query = { sql: string; params: unknown[] };
-
-const KEY: { [T in Plan['key']['table']]: (row: Extract<Plan['key'], { table: T }>['row']) => Query } = {
-  event: (r) => ({
-    sql: `INSERT INTO event (source, id, type, time, data) VALUES ($1, $2, $3, $4, $5::jsonb)
-          ON CONFLICT (source, id) DO NOTHING RETURNING 1`,
-    params: [r.source, r.id, r.type, r.time, json(r.data)],
-  }),
-  dead_letter: (r) => ({
-    sql: `INSERT INTO dead_letter (source, id, dest, type, code, error_data, time, data)
-          VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb)
-          ON CONFLICT (source, id, dest) DO NOTHING RETURNING 1`,
-    params: [r.source, r.id, r.dest, r.type, r.code, text(r.errorData), r.time, json(r.data)],
-  }),
-};
-
-const WRITE: { [T in Exclude<Write['table'], 'ball'>]: (row: Extract<Write, { table: T }>['row']) => Query } = {
-  hop: (r) => ({
-    sql: `INSERT INTO hop (ball_id, hop, from_pod, target, path, at, event_source, event_id)
-          VALUES ($1, $2, $3, $4, $5, ${AT(6)}, $7, $8) ON CONFLICT (ball_id, hop) DO NOTHING`,
-    params: [r.ballId, r.hop, r.fromPod, r.target, r.path, r.at, r.eventSource, r.eventId],
-  }),
-  scale_change: (r) => ({
-    sql: `INSERT INTO scale_change (event_source, event_id, service, from_scale, to_scale, revision, reason, at)
-          VALUES ($1, $2, $3, $4, $5, $6, $7, ${AT(8)})`,
-    params: [r.eventSource, r.eventId, r.service, r.fromScale, r.toScale, r.revision, r.reason, r.at],
-  }),
-  pod_event: (r) => ({
-    sql: `INSERT INTO pod_event (event_source, event_id, kind, name, namespace, ip, port, phase, revision, at)
-          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, ${AT(10)})`,
-    params: [r.eventSource, r.eventId, r.kind, r.name, r.namespace, r.ip, r.port, r.phase, r.revision, r.at],
-  }),
-  pod_snapshot: (r) => ({
-    sql: `INSERT INTO pod_snapshot (event_source, event_id, service, cause, pods, pod_count, at)
-          VALUES ($1, $2, $3, $4, $5::jsonb, $6, ${AT(7)})`,
-    params: [r.eventSource, r.eventId, r.service, r.cause, json(r.pods), r.pods.length, r.at],
-  }),
-  pong: (r) => ({
-    sql: `INSERT INTO pong (event_source, event_id, from_pod, to_pod, address, ms, ok, at)
-          VALUES ($1, $2, $3, $4, $5, $6, $7, ${AT(8)})`,
-    params: [r.eventSource, r.eventId, r.fromPod, r.toPod, r.address, r.ms, r.ok, r.at],
-  }),
-  coin_flip: (r) => ({
-    sql: `INSERT INTO coin_flip (event_source, event_id, heads_required, total_flips, at) VALUES ($1, $2, $3, $4, ${AT(5)})`,
-    // As text: numeric keeps every digit of a count past 2^53.
-    params: [r.eventSource, r.eventId, r.headsRequired, BigInt(r.totalFlips).toString(), r.at],
-  }),
-};
-
-/**
- * A ball's flight moves on by conditional writes, whose rowCount says whether they applied: hop 0
- * creates the ball only if no one has; every later step moves it only from the tip it follows
- * (same ball, still in the air, at that hop with that path). The store has locked the ball row
- * and judged the step first, so a miss means another transaction got there first: retry.
- */
-const BALL = {
-  start: (r: BallRow): Query => ({
-    sql: `INSERT INTO ball (id, target, max_hops, served_at, status, hops, path)
-          VALUES ($1, $2, $3, $4, 'served', 0, '{}') ON CONFLICT (id) DO NOTHING`,
-    params: [r.id, r.target, r.maxHops, r.servedAt],
-  }),
-  move: (r: BallRow, from: { hop: number; path: string[] }): Query => ({
-    sql: `UPDATE ball SET status = $5, hops = $6, path = $7, landed_by = $8, reason = $9,
-            ended_at = CASE WHEN $5 = 'served' THEN NULL ELSE ${AT(10)} END
-          WHERE id = $1 AND target = $2 AND max_hops = $3 AND served_at = $4::timestamptz
-            AND status = 'served' AND hops = $11 AND path = $12`,
-    params: [r.id, r.target, r.maxHops, r.servedAt, r.status, r.hops, r.path, r.landedBy, r.reason, r.at, from.hop, from.path],
-  }),
-};
-
-// The recorded flight, its row locked until the transaction ends: steps of one ball take turns.
-// served_at as text to the microsecond (a JS Date would drop them).
-const LOCK_BALL = `SELECT target, max_hops, status, hops, path,
-    to_char(served_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS served_at
-  FROM ball WHERE id = $1 FOR UPDATE`;
-
-interface TipRow { target: string; max_hops: number; status: RecordedFlight['status']; hops: number; path: string[]; served_at: string }
-
-const recordedFlight = (id: string, r: TipRow): RecordedFlight => ({
-  ball: { id, target: r.target, maxHops: r.max_hops, servedAt: r.served_at },
-  status: r.status, hop: r.hops, path: r.path,
-});
-
-const run = (client: pg.PoolClient, q: Query) => client.query(q.sql, q.params);
-const write = (client: pg.PoolClient, w: Exclude<Write, { table: 'ball' }>) =>
-  run(client, (WRITE[w.table] as (row: Write['row']) => Query)(w.row));
-const keyQuery = (plan: Plan) => (plan.key.table === 'event' ? KEY.event(plan.key.row) : KEY.dead_letter(plan.key.row));
 /** Any fixed key: the one lock every recording takes last, so feed numbers follow commit order. */
 const FEED_LOCK = 0x70696e67;
 
 /**
- * The recording's feed row, then its NOTIFY (which PostgreSQL delivers on commit). The advisory
- * lock is held until commit, so no later-numbered recording can commit first (db/migrations/
- * 003_feed.sql); it is taken last, after the ball's row lock, so it never waits inside a cycle.
+ * The stored recordings' feed rows, then their NOTIFYs (which PostgreSQL delivers on commit). The
+ * advisory lock is held until commit, so no later-numbered recording can commit first (db/
+ * migrations/003_feed.sql); it is taken last, after the balls' row locks, so it never waits
+ * inside a cycle. One lock and one commit for a whole batch: that is what group commit saves.
  */
-async function notify(client: pg.PoolClient, plan: Plan): Promise<void> {
-  const n = plan.notice;
+async function feed(client: pg.PoolClient, plans: readonly Plan[]): Promise<void> {
+  if (plans.length === 0) return;
   await client.query('SELECT pg_advisory_xact_lock($1)', [FEED_LOCK]);
-  const dest = plan.key.table === 'dead_letter' ? plan.key.row.dest : null;
-  const { rows } = await client.query<{ seq: string }>('INSERT INTO feed (tbl, type, source, id, ball_id, dest) VALUES ($1, $2, $3, $4, $5, $6) RETURNING seq',
-    [n.table, n.type, n.source, n.id, n.ballId ?? null, dest]);
-  await client.query('SELECT pg_notify($1, $2)', [HISTORY_CHANNEL, encodeNotice({ ...n, seq: Number(rows[0]!.seq) })]);
+  const col = (f: (p: Plan) => string | null) => plans.map(f);
+  // One statement for every feed row, numbered in the batch's order; one for every NOTIFY.
+  const { rows } = await client.query<{ seq: string }>(
+    `INSERT INTO feed (tbl, type, source, id, ball_id, dest)
+       SELECT tbl, type, source, id, ball_id, dest
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY
+              AS r(tbl, type, source, id, ball_id, dest, n)
+        ORDER BY n
+     RETURNING seq`,
+    [col((p) => p.notice.table), col((p) => p.notice.type), col((p) => p.notice.source), col((p) => p.notice.id),
+      col((p) => p.notice.ballId ?? null), col((p) => (p.key.table === 'dead_letter' ? p.key.row.dest : null))]);
+  // Identity values follow the insert's order, so the batch's rows are its first to last seq.
+  const seqs = rows.map((r) => Number(r.seq)).sort((a, b) => a - b);
+  await client.query('SELECT pg_notify($1, n) FROM unnest($2::text[]) WITH ORDINALITY AS u(n, i) ORDER BY i',
+    [HISTORY_CHANNEL, plans.map((p, i) => encodeNotice({ ...p.notice, seq: seqs[i]! }))]);
 }
 
 /** An attempt's end: an outcome, a step that came early (retry later), or a lost race (try again now). */
 type Attempt = Recorded | { outcome: 'early'; reason: string } | { outcome: 'raced' };
 
-/** One event that is not a ball's step: its key, then its writes, in one transaction. */
+/** One event that is not a ball's step: its key, then its writes (its feed row comes with the batch's). */
 async function recordPlain(client: pg.PoolClient, plan: Plan): Promise<Attempt> {
   if ((await run(client, keyQuery(plan))).rowCount === 0) return { outcome: 'duplicate' };
   for (const w of plan.writes) {
     if (w.table === 'ball') throw new Error('a ball write without its flight step');
     await write(client, w);
   }
-  await notify(client, plan);
   return { outcome: 'stored' };
 }
 
@@ -175,7 +93,6 @@ async function recordStep(client: pg.PoolClient, plan: Plan, step: Step): Promis
     const moved = await run(client, from ? BALL.move(w.row, from) : BALL.start(w.row));
     if (moved.rowCount !== 1) return { outcome: 'raced' };
   }
-  await notify(client, plan);
   return { outcome: 'stored' };
 }
 
@@ -187,37 +104,112 @@ function unavailable(e: unknown): unknown {
   return new Transient(`history database unavailable: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
 }
 
+/** Events waiting for a batch: past this, record-hop answers 503 and the Broker retries later. */
+export const MAX_QUEUED = 2000;
+/** Events in one transaction at most. */
+const MAX_BATCH = 200;
 /**
- * The history in PostgreSQL: one transaction per event. The key row is inserted with ON CONFLICT
- * DO NOTHING; if it was there already the event is a redelivery and the transaction ends there.
- * Otherwise the writes follow and a NOTIFY, which PostgreSQL delivers only on commit. A ball
- * event is first judged by the flight rule under the ball's row lock (recordStep). A database
- * that cannot be reached becomes a Transient error (503), so the Broker retries later.
+ * Transactions under way at once. They overlap in everything but their feed rows and commit
+ * (the feed lock), so one batch's round trips to the database run while another commits.
+ */
+const PARALLEL = 1;
+
+interface Pending { plan: Plan; done: (a: Attempt | Error) => void }
+
+/** The ball a plan moves, or '' for one that is not a ball's step: batches lock balls in this order. */
+const ballOf = (p: Pending) => p.plan.flight?.flight.ball.id ?? '';
+
+/**
+ * The history in PostgreSQL, written by group commit: events that arrive while a transaction is
+ * committing wait, and the next transaction takes them all (up to MAX_BATCH). A recording's key
+ * row is inserted with ON CONFLICT DO NOTHING; if it was there already the event is a redelivery
+ * and writes nothing more. A ball event is first judged by the flight rule under the ball's row
+ * lock (recordStep). Then the stored ones get their feed rows and NOTIFYs under one lock, and one
+ * COMMIT (one WAL flush) answers the whole batch: alone, every event paid a flush and four more
+ * round trips while holding the feed lock. An event whose own statement fails (bad data), or whose
+ * ball moved under it, has its batch split in halves and written again, down to a transaction of
+ * its own, so it fails alone. A database that cannot be reached fails the batch as Transient (503): the Broker retries.
  */
 export function pgHistoryStore(pool: pg.Pool): HistoryStore {
-  async function attempt(plan: Plan): Promise<Attempt> {
+  const queue: Pending[] = [];
+  let draining = 0;
+  let closed = false;
+
+  /** A batch; one that cannot be written whole is split in two, down to single events. */
+  async function batch(items: Pending[]): Promise<void> {
+    const alone = items.length === 1;
     let client: pg.PoolClient;
     try {
       client = await pool.connect();
     } catch (e) {
-      throw unavailable(e);
+      const err = unavailable(e) as Error;
+      for (const p of items) p.done(err);
+      return;
     }
     let broken: Error | undefined;
+    let apart = false;
     try {
       await client.query('BEGIN');
-      const out = plan.flight ? await recordStep(client, plan, plan.flight) : await recordPlain(client, plan);
-      // A duplicate has written nothing either: nothing to keep.
-      await client.query(out.outcome === 'stored' ? 'COMMIT' : 'ROLLBACK');
-      return out;
+      const outs: Attempt[] = [];
+      for (const p of items) {
+        const out = p.plan.flight ? await recordStep(client, p.plan, p.plan.flight) : await recordPlain(client, p.plan);
+        outs.push(out);
+        // A lost race has written part of its event: only a transaction of its own can undo just that.
+        if (out.outcome === 'raced' && !alone) { apart = true; break; }
+      }
+      if (apart) {
+        await client.query('ROLLBACK');
+      } else {
+        await feed(client, items.filter((_, i) => outs[i]!.outcome === 'stored').map((p) => p.plan));
+        // Duplicates, refusals and early steps wrote nothing; a lost race alone keeps nothing.
+        await client.query(outs.some((o) => o.outcome === 'raced') ? 'ROLLBACK' : 'COMMIT');
+        items.forEach((p, i) => p.done(outs[i]!));
+      }
     } catch (e) {
       await client.query('ROLLBACK').catch(() => undefined);
-      // A connection that failed mid-transaction is discarded rather than reused.
-      if (isTransientDbError(e)) broken = e instanceof Error ? e : new Error(String(e));
-      throw unavailable(e);
+      if (isTransientDbError(e)) {
+        // A connection that failed mid-transaction is discarded rather than reused.
+        broken = e instanceof Error ? e : new Error(String(e));
+        const err = unavailable(e) as Error;
+        for (const p of items) p.done(err);
+      } else if (alone) {
+        for (const p of items) p.done(e instanceof Error ? e : new Error(String(e)));
+      } else {
+        // One event's own statement failed (bad data): the others are written without it.
+        apart = true;
+      }
     } finally {
       client.release(broken);
     }
+    // Halves, so one bad event among many costs a few more transactions, not one per event.
+    if (apart) for (const half of [items.slice(0, items.length >> 1), items.slice(items.length >> 1)]) await batch(half);
   }
+
+  async function drain(): Promise<void> {
+    if (draining >= PARALLEL) return;
+    draining++;
+    try {
+      while (queue.length > 0) {
+        // Balls locked in one order in every batch, so two batches (of this replica or another)
+        // cannot wait on each other in a cycle; the sort is stable, so one ball's steps keep the
+        // order they came in.
+        const items = queue.splice(0, MAX_BATCH).sort((a, b) => (ballOf(a) < ballOf(b) ? -1 : ballOf(a) > ballOf(b) ? 1 : 0));
+        await batch(items);
+      }
+    } finally {
+      draining--;
+    }
+  }
+
+  const attempt = (plan: Plan): Promise<Attempt> => {
+    if (closed) return Promise.reject(new Transient('record-hop is stopping'));
+    if (queue.length >= MAX_QUEUED) return Promise.reject(new Transient(`record-hop has ${MAX_QUEUED} events waiting to be written: retry later`));
+    return new Promise<Attempt>((resolve, reject) => {
+      queue.push({ plan, done: (a) => (a instanceof Error ? reject(a) : resolve(a)) });
+      void drain();
+    });
+  };
+
   return {
     async record(plan) {
       for (let i = 0; ; i++) {
@@ -227,6 +219,9 @@ export function pgHistoryStore(pool: pg.Pool): HistoryStore {
         if (i + 1 >= RACES) throw new Transient(`ball ${plan.flight?.flight.ball.id} changed under ${RACES} attempts: retry later`);
       }
     },
-    close: () => pool.end(),
+    async close() {
+      closed = true;
+      await pool.end();
+    },
   };
 }

@@ -222,3 +222,20 @@ test('the feed numbers recordings in commit order: a reader resuming after N nev
     await reader.end();
   }
 });
+
+test('events that arrive together are written together (group commit): each once, and one the database refuses fails alone', async (t) => {
+  const flip = (id: string, heads = 2) => planEvent(COIN_FLIPPED, { source: '/pingpong/coin-flip', id }, { heads_required: heads, total_flips: 9 });
+  const ids = Array.from({ length: 300 }, (_, i) => `group-${i}`);
+  const results = await Promise.allSettled([...ids.slice(0, 150).map((id) => store.record(flip(id))),
+    // heads_required is an integer column: 2^40 is out of its range, an error about this event alone.
+    store.record(flip('group-refused', 2 ** 40)), ...ids.slice(150).map((id) => store.record(flip(id)))]);
+  const refused = results[150]!;
+  t.is(refused.status, 'rejected');
+  t.false((refused as PromiseRejectedResult).reason instanceof Transient, 'bad data is not retried');
+  t.deepEqual(results.filter((r, i) => i !== 150).map((r) => (r.status === 'fulfilled' ? r.value.outcome : String(r.reason))), Array(300).fill('stored'));
+  t.is((await q("SELECT count(*)::int AS n FROM coin_flip WHERE event_id LIKE 'group-%'"))[0]!.n, 300);
+  t.is((await q("SELECT count(*)::int AS n FROM event WHERE id = 'group-refused'"))[0]!.n, 0, 'nothing of the refused event stays');
+  // A transaction's rows share its now(): 300 events went in a handful of commits, not 300.
+  const commits = (await q("SELECT count(DISTINCT at)::int AS n FROM feed WHERE id LIKE 'group-%'"))[0]!.n;
+  t.true(commits <= 10, `${commits} transactions for 300 events`);
+});
