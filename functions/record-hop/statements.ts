@@ -100,3 +100,32 @@ export const run = (client: pg.PoolClient, q: Query) => client.query(q.sql, q.pa
 export const write = (client: pg.PoolClient, w: Exclude<Write, { table: 'ball' }>) =>
   run(client, (WRITE[w.table] as (row: Write['row']) => Query)(w.row));
 export const keyQuery = (plan: Plan) => (plan.key.table === 'event' ? KEY.event(plan.key.row) : KEY.dead_letter(plan.key.row));
+
+/**
+ * Rows of one statement shape as one multi-row INSERT: each query's VALUES tuple, its `$n`
+ * renumbered after the ones before it; what follows the tuple (ON CONFLICT, RETURNING) once,
+ * with `returning` in place of a RETURNING clause when given. One round trip for a batch's rows.
+ */
+export function multiRow(queries: readonly Query[], returning?: string): Query {
+  const first = queries[0];
+  if (!first) throw new Error('multiRow needs at least one query');
+  const split = (sql: string) => {
+    const at = sql.indexOf('VALUES') + 'VALUES'.length;
+    let depth = 0;
+    let end = at;
+    for (let i = sql.indexOf('(', at); i < sql.length; i++) {
+      if (sql[i] === '(') depth++;
+      else if (sql[i] === ')' && --depth === 0) { end = i + 1; break; }
+    }
+    return { head: sql.slice(0, at), tuple: sql.slice(at, end).trim(), tail: sql.slice(end) };
+  };
+  const { head, tail } = split(first.sql);
+  const params: unknown[] = [];
+  const tuples = queries.map((q) => {
+    const offset = params.length;
+    params.push(...q.params);
+    return split(q.sql).tuple.replace(/\$(\d+)/g, (_m, n: string) => `$${Number(n) + offset}`);
+  });
+  const rest = returning === undefined ? tail : tail.replace(/RETURNING[\s\S]*$/, '') + ` RETURNING ${returning}`;
+  return { sql: `${head} ${tuples.join(', ')}${rest}`, params };
+}

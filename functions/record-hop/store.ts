@@ -4,7 +4,7 @@ import { isTransientDbError } from '../../lib/db/errors.js';
 import { HISTORY_CHANNEL, encodeNotice } from '../../lib/db/notify.js';
 import { judge, tipBefore, type Step } from './flight.js';
 import type { Plan } from './rows.js';
-import { BALL, keyQuery, LOCK_BALL, recordedFlight, run, write, type TipRow } from './statements.js';
+import { BALL, keyQuery, LOCK_BALL, multiRow, recordedFlight, run, WRITE, write, type Query, type TipRow } from './statements.js';
 
 /** What became of one event. */
 export type Recorded =
@@ -57,14 +57,37 @@ async function feed(client: pg.PoolClient, plans: readonly Plan[]): Promise<void
 /** An attempt's end: an outcome, a step that came early (retry later), or a lost race (try again now). */
 type Attempt = Recorded | { outcome: 'early'; reason: string } | { outcome: 'raced' };
 
-/** One event that is not a ball's step: its key, then its writes (its feed row comes with the batch's). */
-async function recordPlain(client: pg.PoolClient, plan: Plan): Promise<Attempt> {
-  if ((await run(client, keyQuery(plan))).rowCount === 0) return { outcome: 'duplicate' };
-  for (const w of plan.writes) {
-    if (w.table === 'ball') throw new Error('a ball write without its flight step');
-    await write(client, w);
+/**
+ * The events of a batch that are not a ball's step, together: all their key rows in one INSERT per
+ * key table (a key already there is a redelivery: that event writes nothing more), then the new
+ * ones' rows, one INSERT per table. Round trips per batch, not per event. A key twice in one batch
+ * is stored by its first event; the second is the duplicate.
+ */
+async function recordPlains(client: pg.PoolClient, plans: readonly Plan[]): Promise<Attempt[]> {
+  const keyOf = (p: Plan) => (p.key.table === 'event' ? `${p.key.row.source}\u0000${p.key.row.id}` : `${p.key.row.source}\u0000${p.key.row.id}\u0000${p.key.row.dest}`);
+  const inserted = new Set<string>();
+  for (const table of ['event', 'dead_letter'] as const) {
+    const mine = plans.filter((p) => p.key.table === table);
+    if (mine.length === 0) continue;
+    const cols = table === 'event' ? 'source, id' : 'source, id, dest';
+    const q = multiRow(mine.map(keyQuery), cols);
+    const { rows } = await client.query<{ source: string; id: string; dest?: string }>(q.sql, q.params);
+    for (const r of rows) inserted.add(table === 'event' ? `${r.source}\u0000${r.id}` : `${r.source}\u0000${r.id}\u0000${r.dest}`);
   }
-  return { outcome: 'stored' };
+  const outs: Attempt[] = plans.map((p) => (inserted.delete(keyOf(p)) ? { outcome: 'stored' } : { outcome: 'duplicate' }));
+  const byTable = new Map<string, Query[]>();
+  plans.forEach((p, i) => {
+    if (outs[i]!.outcome !== 'stored') return;
+    for (const w of p.writes) {
+      if (w.table === 'ball') throw new Error('a ball write without its flight step');
+      byTable.set(w.table, [...byTable.get(w.table) ?? [], (WRITE[w.table] as (row: typeof w.row) => Query)(w.row)]);
+    }
+  });
+  for (const queries of byTable.values()) {
+    const q = multiRow(queries);
+    await client.query(q.sql, q.params);
+  }
+  return outs;
 }
 
 /**
@@ -150,10 +173,13 @@ export function pgHistoryStore(pool: pg.Pool): HistoryStore {
     let apart = false;
     try {
       await client.query('BEGIN');
-      const outs: Attempt[] = [];
-      for (const p of items) {
-        const out = p.plan.flight ? await recordStep(client, p.plan, p.plan.flight) : await recordPlain(client, p.plan);
-        outs.push(out);
+      const outs: Attempt[] = new Array(items.length);
+      const plain = items.flatMap((p, i) => (p.plan.flight ? [] : [i]));
+      (await recordPlains(client, plain.map((i) => items[i]!.plan))).forEach((o, j) => { outs[plain[j]!] = o; });
+      for (const [i, p] of items.entries()) {
+        if (!p.plan.flight) continue;
+        const out = await recordStep(client, p.plan, p.plan.flight);
+        outs[i] = out;
         // A lost race has written part of its event: only a transaction of its own can undo just that.
         if (out.outcome === 'raced' && !alone) { apart = true; break; }
       }

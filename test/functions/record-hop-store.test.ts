@@ -239,3 +239,12 @@ test('events that arrive together are written together (group commit): each once
   const commits = (await q("SELECT count(DISTINCT at)::int AS n FROM feed WHERE id LIKE 'group-%'"))[0]!.n;
   t.true(commits <= 10, `${commits} transactions for 300 events`);
 });
+
+test('the same event twice in one batch is stored once: the first is stored, the second is its duplicate', async (t) => {
+  const flip = planEvent(COIN_FLIPPED, { source: '/pingpong/coin-flip', id: 'twice-in-a-batch' }, { heads_required: 3, total_flips: 11 });
+  const others = Array.from({ length: 20 }, (_, i) => store.record(planEvent(COIN_FLIPPED, { source: '/pingpong/coin-flip', id: `beside-${i}` }, { heads_required: 3, total_flips: 11 })));
+  const outs = await Promise.all([...others, store.record(flip), store.record(flip)]);
+  t.deepEqual(outs.slice(-2).map((o) => o.outcome), ['stored', 'duplicate']);
+  t.is((await q("SELECT count(*)::int AS n FROM coin_flip WHERE event_id = 'twice-in-a-batch'"))[0]!.n, 1);
+  t.is((await q("SELECT count(*)::int AS n FROM feed WHERE id = 'twice-in-a-batch'"))[0]!.n, 1);
+});
