@@ -64,16 +64,18 @@ export async function rssMiB(pid: number): Promise<number | undefined> {
   }
 }
 
-/** The pid of each pod's process (POD_NAME in its environment), by pod name. */
-export async function podPids(names: readonly string[]): Promise<Map<string, number>> {
+/**
+ * The processes of each pod (POD_NAME in their environment), by pod name: the pod's node process
+ * and what it started (tsx's esbuild service), as a container holds them all.
+ */
+export async function podPids(names: readonly string[]): Promise<Map<string, number[]>> {
   const want = new Set(names);
-  const found = new Map<string, number>();
+  const found = new Map<string, number[]>();
   for (const entry of await readdir('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const env = await readFile(`/proc/${entry}/environ`, 'latin1').catch(() => '');
     const name = /(?:^|\0)POD_NAME=([^\0]+)/.exec(env)?.[1];
-    // The pod's own process: the first one seen carries its name; children share the env.
-    if (name && want.has(name) && !found.has(name)) found.set(name, Number(entry));
+    if (name && want.has(name)) found.set(name, [...found.get(name) ?? [], Number(entry)]);
   }
   return found;
 }

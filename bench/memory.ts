@@ -31,9 +31,9 @@ export async function memoryRows(b: BenchInstance, progress: (line: string) => v
   const pids = await podPids(pods.map((p) => p.name));
   const perPod: Array<[string, number]> = [];
   for (const p of pods) {
-    const pid = pids.get(p.name);
-    const rss = pid === undefined ? undefined : await rssMiB(pid);
-    if (rss !== undefined) perPod.push([p.service, rss]);
+    let rss = 0;
+    for (const pid of pids.get(p.name) ?? []) rss += (await rssMiB(pid)) ?? 0;
+    if (rss > 0) perPod.push([p.service, rss]);
   }
   const bareRss = await bareFrameworkRss();
   progress(`runtime ${num(runtime ?? NaN)} MiB; ${perPod.length} pods; bare functions-framework ${num(bareRss ?? NaN)} MiB`);
@@ -41,7 +41,7 @@ export async function memoryRows(b: BenchInstance, progress: (line: string) => v
   return [
     { figure: 'memory: RSS of the runtime process', measured: `${num(runtime ?? NaN)} MiB`, reference: `bare functions-framework: ${bareRss === undefined ? 'not measured' : `${num(bareRss)} MiB`}`,
       versus: '—', goal: 'runtime ≤ 150 MB', met: runtime !== undefined && runtime * 1.048576 <= 150,
-      note: `read once the instance is up and idle (pods are separate processes, not counted here); ${pods.length} pods were up.` },
+      note: `read once the instance is up and idle (pods are separate processes, not counted here); ${pods.length} pods were up. A pod's figure is every process of the pod: node and the esbuild service tsx starts.` },
     ...services.map((s) => {
       const mine = perPod.filter(([x]) => x === s).map(([, r]) => r);
       return { figure: `memory: RSS of a ${s} pod`, measured: `${num(Math.max(...mine))} MiB${mine.length > 1 ? ` (max of ${mine.length})` : ''}`,

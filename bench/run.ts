@@ -3,7 +3,7 @@
  * (median and spread), with progress on the way; the table goes to docs/benchmarks.md with the
  * machine it ran on. A benchmark reports: a missed goal is a "no" in the table, not a failure.
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ROOT } from '../lib/process/function-command.js';
@@ -44,6 +44,8 @@ Speed goals live here, not in the tests: a missed goal is reported, not failed.
 |---|---|---|---|---|---|
 ${rows.map((r) => `| ${[r.figure, r.measured, r.reference, r.versus, r.goal, met(r)].map(cell).join(' | ')} |`).join('\n')}
 ${rows.some((r) => r.note) ? `\nNotes:\n\n${rows.filter((r) => r.note).map((r) => `- ${r.figure}: ${r.note}`).join('\n')}\n` : ''}${failed.length ? `\nCould not run:\n\n${failed.map((f) => `- ${f}`).join('\n')}\n` : ''}`;
-await writeFile(path.join(ROOT, 'docs', 'benchmarks.md'), report);
+// What each fix changed, with its profiles before and after: kept by hand beside the benchmarks.
+const profiles = await readFile(path.join(ROOT, 'bench', 'profiles.md'), 'utf8').catch(() => '');
+await writeFile(path.join(ROOT, 'docs', 'benchmarks.md'), profiles ? `${report}\n${profiles}` : report);
 say(`\n${rows.length} figures in ${Math.round((Date.now() - started) / 1000)} s; written to docs/benchmarks.md`);
 for (const r of rows) say(`  ${met(r).padEnd(8)} ${r.figure}: ${r.measured} — ${r.versus} (goal: ${r.goal})`);
