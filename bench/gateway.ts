@@ -4,6 +4,7 @@
  * Runs interleaved (gateway, direct, gateway, …) so a slow moment hits both alike.
  */
 import { loadTest, type LoadResult } from './http.js';
+import { waitFor } from '../test/helpers/wait.js';
 import type { BenchInstance } from './instance.js';
 import { num, ratio, sampleOf, show, times, type Row } from './measure.js';
 
@@ -23,6 +24,8 @@ export async function gatewayRows(b: BenchInstance, progress: (line: string) => 
   // Unrecorded: the pods the load scales out to started, JIT warm on both paths.
   await loadTest({ ...viaGateway, seconds: 3 });
   await loadTest({ ...toPod, seconds: 2 });
+  // A pod starting takes a core for a second (tsx compiles the sources): measure once none is.
+  await waitFor(async () => (await b.status()).pods.every((p) => p.service !== 'coin-flip' || p.ready || p.terminating), 'coin-flip\'s new pods to be ready', { timeoutMs: 60_000, intervalMs: 200 });
   const gateway: LoadResult[] = [];
   const direct: LoadResult[] = [];
   for (let i = 0; i < RUNS; i++) {
