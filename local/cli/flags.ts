@@ -35,14 +35,17 @@ function port(flag: string, raw: string): number {
   return Number(raw);
 }
 
-function window(raw: string): number {
+/** A duration flag (Go's syntax, as Knative's annotations) in ms, from `minMs` to an hour. */
+function durationFlag(flag: string, raw: string, minMs: number, example: string): number {
   const seconds = parseGoDuration(raw.trim());
-  const ms = seconds === undefined ? undefined : seconds * 1000;
-  // Knative accepts a stable window from 6s; locally shorter ones are allowed so a demo is quick.
-  if (ms === undefined) throw new FlagError('--stable-window', `must be a duration like 60s, 10s or 1m30s, got "${raw}"`);
-  if (ms < 1000 || ms > 3_600_000) throw new FlagError('--stable-window', `must be between 1s and 1h, got "${raw}"`);
+  if (seconds === undefined) throw new FlagError(`--${flag}`, `must be a duration like ${example}, got "${raw}"`);
+  const ms = seconds * 1000;
+  if (ms < minMs || ms > 3_600_000) throw new FlagError(`--${flag}`, `must be between ${minMs / 1000}s and 1h, got "${raw}"`);
   return ms;
 }
+
+// Knative accepts a stable window from 6s; locally shorter ones are allowed so a demo is quick.
+const window = (raw: string): number => durationFlag('stable-window', raw, 1000, '60s, 10s or 1m30s');
 
 /** cli ?? env ?? default, validated; a bad value names the flag. */
 export function parseUp(argv: string[], env: NodeJS.ProcessEnv): UpOptions {
@@ -213,13 +216,7 @@ export const LOAD_DEFAULTS = {
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
 
-function loadDuration(flag: string, raw: string, minMs: number): number {
-  const seconds = parseGoDuration(raw.trim());
-  if (seconds === undefined) throw new FlagError(`--${flag}`, `must be a duration like 30s, 90s or 2m, got "${raw}"`);
-  const ms = seconds * 1000;
-  if (ms < minMs || ms > 3_600_000) throw new FlagError(`--${flag}`, `must be between ${minMs / 1000}s and 1h, got "${raw}"`);
-  return ms;
-}
+const loadDuration = (flag: string, raw: string, minMs: number): number => durationFlag(flag, raw, minMs, '30s, 90s or 2m');
 
 /**
  * `load [--service S] [--namespace NS] [--concurrency N] [--duration D] [--watch-after D]
