@@ -1,0 +1,37 @@
+/**
+ * The pods' JavaScript: built from the sources once per change, reused after, and a function
+ * started from it on node alone (no tsx) answers as the TypeScript one does.
+ */
+import test from 'ava';
+import { spawn } from 'node:child_process';
+import { existsSync, realpathSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { compiledFunctions } from '../../lib/process/compiled-functions.js';
+import { functionCommand, ROOT } from '../../lib/process/function-command.js';
+import { freePort } from '../helpers/ports.js';
+import { waitFor } from '../helpers/wait.js';
+
+test('the build holds every function and lib as JavaScript, with the page beside them, and is reused while the sources stay', async (t) => {
+  const dir = await compiledFunctions(ROOT);
+  t.true(dir.startsWith(path.join(ROOT, 'node_modules', '.cache', 'pingpong-pods')), dir);
+  for (const f of ['functions/index.js', 'functions/coin-flip/index.js', 'functions/history-ui/static.js', 'lib/process/exit-with-parent.js']) {
+    t.true(existsSync(path.join(dir, f)), f);
+  }
+  t.is(realpathSync(path.join(dir, 'ui')), realpathSync(path.join(ROOT, 'ui')));
+  const built = statSync(path.join(dir, 'functions', 'index.js')).mtimeMs;
+  t.is(await compiledFunctions(ROOT), dir, 'the same sources, the same build');
+  t.is(statSync(path.join(dir, 'functions', 'index.js')).mtimeMs, built, 'not built again');
+});
+
+test('a function started from the build runs on node alone and answers', async (t) => {
+  const cmd = functionCommand('coin-flip', await compiledFunctions(ROOT));
+  t.false(cmd.args.includes('tsx'), cmd.args.join(' '));
+  const port = await freePort();
+  const child = spawn(cmd.command, cmd.args, { cwd: ROOT, env: { ...process.env, ...cmd.env, PORT: String(port), POD_NAME: 'compiled-test', LOG_LEVEL: 'warn' }, stdio: ['pipe', 'ignore', 'ignore'], detached: true });
+  const gone = new Promise((r) => child.once('exit', r));
+  t.teardown(async () => { try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ } await gone; });
+  await waitFor(() => fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false), 'the compiled coin-flip to answer', { timeoutMs: 30_000 });
+  const res = await fetch(`http://127.0.0.1:${port}/compute`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"heads":4}' });
+  t.is(res.status, 200);
+  t.like(await res.json(), { heads_required: 4 });
+});
