@@ -121,6 +121,14 @@ async function recordStep(client: pg.PoolClient, plan: Plan, step: Step): Promis
 
 /** Lost races retried at once before the event is handed back to the Broker to retry. */
 const RACES = 3;
+/**
+ * A step that came before its predecessor usually came only a moment early: the Broker handed the
+ * previous hop to forward and to record-hop at once, and forward answered first. It is tried again
+ * after each of the next few commits (each wait at most EARLY_WAIT_MS) before it is answered 503,
+ * which would cost it the Broker's backoff (half a second, then doubling).
+ */
+const EARLY_TRIES = 5;
+const EARLY_WAIT_MS = 100;
 
 function unavailable(e: unknown): unknown {
   if (!isTransientDbError(e)) return e;
@@ -155,6 +163,13 @@ const ballOf = (p: Pending) => p.plan.flight?.flight.ball.id ?? '';
  */
 export function pgHistoryStore(pool: pg.Pool): HistoryStore {
   const queue: Pending[] = [];
+  // Woken after each batch: the steps waiting for their predecessor to be written.
+  const waiting = new Set<() => void>();
+  const nextCommit = () => new Promise<void>((resolve) => {
+    const wake = () => { clearTimeout(timer); waiting.delete(wake); resolve(); };
+    const timer = setTimeout(wake, EARLY_WAIT_MS);
+    waiting.add(wake);
+  });
   let draining = 0;
   let closed = false;
 
@@ -221,6 +236,7 @@ export function pgHistoryStore(pool: pg.Pool): HistoryStore {
         // order they came in.
         const items = queue.splice(0, MAX_BATCH).sort((a, b) => (ballOf(a) < ballOf(b) ? -1 : ballOf(a) > ballOf(b) ? 1 : 0));
         await batch(items);
+        for (const wake of [...waiting]) wake();
       }
     } finally {
       draining--;
@@ -238,8 +254,9 @@ export function pgHistoryStore(pool: pg.Pool): HistoryStore {
 
   return {
     async record(plan) {
-      for (let i = 0; ; i++) {
+      for (let i = 0, early = 0; ; i++) {
         const out = await attempt(plan);
+        if (out.outcome === 'early' && ++early < EARLY_TRIES) { i--; await nextCommit(); continue; }
         if (out.outcome === 'early') throw new Transient(`${out.reason}: retry later`, { routine: true });
         if (out.outcome !== 'raced') return out;
         if (i + 1 >= RACES) throw new Transient(`ball ${plan.flight?.flight.ball.id} changed under ${RACES} attempts: retry later`);

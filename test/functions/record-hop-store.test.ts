@@ -248,3 +248,12 @@ test('the same event twice in one batch is stored once: the first is stored, the
   t.is((await q("SELECT count(*)::int AS n FROM coin_flip WHERE event_id = 'twice-in-a-batch'"))[0]!.n, 1);
   t.is((await q("SELECT count(*)::int AS n FROM feed WHERE id = 'twice-in-a-batch'"))[0]!.n, 1);
 });
+
+test('a hop a moment ahead of its predecessor waits for it to be written, instead of a retry through the Broker', async (t) => {
+  const id = 'a-moment-early';
+  const early = store.record(thrown(inFlight(id, 1, ['w1'])));
+  // Its predecessor arrives while it waits (forward answered before record-hop had written hop 0).
+  const first = store.record(thrown(inFlight(id, 0, [])));
+  t.deepEqual([(await first).outcome, (await early).outcome], ['stored', 'stored']);
+  t.deepEqual((await history(id)).hops.map((h) => h.hop), [0, 1]);
+});
