@@ -151,8 +151,8 @@ export async function serveResource(r: RestRequest): Promise<void> {
     }
     case 'list': {
       const matches = selection(r);
-      const { items, resourceVersion } = store.list(ns);
-      return sendJson(r.res, 200, encodeList(r, items.filter(matches), resourceVersion));
+      const { items, resourceVersion } = store.list(ns, matches);
+      return sendJson(r.res, 200, encodeList(r, items, resourceVersion));
     }
     case 'watch': {
       const matches = selection(r);
