@@ -53,9 +53,9 @@ function syncOwned(store: ObjectStore, namespace: string, service: string, desir
     if (current && isDeepStrictEqual({ ...current, metadata: { ...current.metadata, resourceVersion: undefined } }, { ...next, metadata: { ...next.metadata, resourceVersion: undefined } })) continue;
     store.put(next);
   }
-  for (const o of store.list(namespace).items) {
-    if (o.metadata.labels?.['serving.knative.dev/service'] === service && !desired.some((d) => d.metadata.name === o.metadata.name)) store.delete(namespace, o.metadata.name);
-  }
+  // Only the ones to delete are listed (and so copied): this runs at every status change of the Service.
+  const gone = (o: KubeObject) => o.metadata.labels?.['serving.knative.dev/service'] === service && !desired.some((d) => d.metadata.name === o.metadata.name);
+  for (const o of store.list(namespace, gone).items) store.delete(namespace, o.metadata.name);
 }
 
 export function startServingController(services: ObjectStore, serving: ServingPlane, derived?: DerivedStores): () => void {
