@@ -83,6 +83,8 @@ const port = Number(portText);
 if (!process.send || !Number.isInteger(port)) throw new Error('started by bench/broker.ts only: <broker|sink|bare> <port>, with an IPC channel');
 const send = process.send.bind(process);
 process.on('disconnect', () => process.exit(0));
+// Exit (not die) on SIGTERM, so a --cpu-prof profile is written.
+process.on('SIGTERM', () => process.exit(0));
 process.on('message', (m: { id: number; cmd: string; args?: Record<string, unknown> }) => {
   void (async () => {
     const handler = handlers[m.cmd];

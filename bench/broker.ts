@@ -44,7 +44,9 @@ interface Child {
 async function startChild(role: Role, stops: Array<() => Promise<void>>): Promise<Child> {
   const port = await freePort();
   // node, never npx: a wrapper process would survive the group kill's target.
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', 'broker-process.ts'), role, String(port)], {
+  // BENCH_CPU_PROF=<dir>: the Broker writes a CPU profile there when it stops (for bench/profiles.md).
+  const profile = role === 'broker' && process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', path.join(ROOT, 'bench', 'broker-process.ts'), role, String(port)], {
     cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   let out = '';
