@@ -1,4 +1,5 @@
-import * as k8s from '@kubernetes/client-node';
+// The models alone (their attribute type maps), not the package's API clients: half the memory.
+import * as k8s from '@kubernetes/client-node/dist/gen/models/all.js';
 import type { KindInfo } from './models.js';
 import { fromPointer, isObject, join, type At } from './paths.js';
 import type { KubeObject } from '../kube/object.js';
