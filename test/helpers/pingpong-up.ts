@@ -56,6 +56,19 @@ const YEARLY_SHUFFLE = path.join(ROOT, 'test/fixtures/manifests/shuffle-workers-
  */
 export async function npmStart(extra: string[] = [], env: Record<string, string> = {},
   where: { cwd?: string; dataDir?: string; shuffle?: boolean } = {}): Promise<Instance> {
+  // A port free when it was picked can be taken before npm start binds it (an outgoing connection
+  // of another test gets it from the same ephemeral range): pick again, a few times.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(extra, env, where);
+    } catch (e) {
+      if (attempt >= 3 || !/is already in use/.test((e as Error).message)) throw e;
+    }
+  }
+}
+
+async function startOnce(extra: string[], env: Record<string, string>,
+  where: { cwd?: string; dataDir?: string; shuffle?: boolean }): Promise<Instance> {
   // A private (0700) temp dir, like a home folder: as root, PostgreSQL must cope with it.
   const dataDir = where.dataDir ?? await mkdtemp(path.join(os.tmpdir(), 'pingpong-e2e-'));
   const [gateway, broker, api] = [await freePort(), await freePort(), await freePort()];
@@ -88,7 +101,8 @@ export async function npmStart(extra: string[] = [], env: Record<string, string>
     if (done) throw new Error(`npm start exited:\n${out}`);
   } catch (e) {
     await interrupt();
-    await rm(dataDir, { recursive: true, force: true });
+    // The caller's own data dir (a restart) is the caller's to keep.
+    if (!where.dataDir) await rm(dataDir, { recursive: true, force: true });
     throw e;
   }
   return { dataDir, gateway, broker, api, output: () => out, stdout: () => stdout, interrupt, exited: () => done };
