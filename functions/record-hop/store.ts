@@ -64,23 +64,25 @@ type Attempt = Recorded | { outcome: 'early'; reason: string } | { outcome: 'rac
  * is stored by its first event; the second is the duplicate.
  */
 async function recordPlains(client: pg.PoolClient, plans: readonly Plan[]): Promise<Attempt[]> {
-  const keyOf = (p: Plan) => (p.key.table === 'event' ? `${p.key.row.source}\u0000${p.key.row.id}` : `${p.key.row.source}\u0000${p.key.row.id}\u0000${p.key.row.dest}`);
+  // A key row as the plan holds it and as RETURNING gives it back (dest only for dead letters).
+  const keyOf = (k: { source: string; id: string; dest?: string | null }) => `${k.source}\u0000${k.id}\u0000${k.dest ?? ''}`;
   const inserted = new Set<string>();
   for (const table of ['event', 'dead_letter'] as const) {
     const mine = plans.filter((p) => p.key.table === table);
     if (mine.length === 0) continue;
-    const cols = table === 'event' ? 'source, id' : 'source, id, dest';
-    const q = multiRow(mine.map(keyQuery), cols);
+    const q = multiRow(mine.map(keyQuery), table === 'event' ? 'source, id' : 'source, id, dest');
     const { rows } = await client.query<{ source: string; id: string; dest?: string }>(q.sql, q.params);
-    for (const r of rows) inserted.add(table === 'event' ? `${r.source}\u0000${r.id}` : `${r.source}\u0000${r.id}\u0000${r.dest}`);
+    for (const r of rows) inserted.add(keyOf(r));
   }
-  const outs: Attempt[] = plans.map((p) => (inserted.delete(keyOf(p)) ? { outcome: 'stored' } : { outcome: 'duplicate' }));
+  const outs: Attempt[] = plans.map((p) => (inserted.delete(keyOf(p.key.row)) ? { outcome: 'stored' } : { outcome: 'duplicate' }));
   const byTable = new Map<string, Query[]>();
   plans.forEach((p, i) => {
     if (outs[i]!.outcome !== 'stored') return;
     for (const w of p.writes) {
       if (w.table === 'ball') throw new Error('a ball write without its flight step');
-      byTable.set(w.table, [...byTable.get(w.table) ?? [], (WRITE[w.table] as (row: typeof w.row) => Query)(w.row)]);
+      const queries = byTable.get(w.table) ?? [];
+      queries.push((WRITE[w.table] as (row: typeof w.row) => Query)(w.row));
+      byTable.set(w.table, queries);
     }
   });
   for (const queries of byTable.values()) {
@@ -137,13 +139,11 @@ function unavailable(e: unknown): unknown {
 
 /** Events waiting for a batch: past this, record-hop answers 503 and the Broker retries later. */
 export const MAX_QUEUED = 2000;
-/** Events in one transaction at most. */
-const MAX_BATCH = 200;
 /**
- * Transactions under way at once. They overlap in everything but their feed rows and commit
- * (the feed lock), so one batch's round trips to the database run while another commits.
+ * Events in one transaction at most. One transaction is under way at a time: the feed lock is
+ * held through each commit anyway, and parallel ones only took an event each (measured).
  */
-const PARALLEL = 1;
+const MAX_BATCH = 200;
 
 interface Pending { plan: Plan; done: (a: Attempt | Error) => void }
 
@@ -159,7 +159,8 @@ const ballOf = (p: Pending) => p.plan.flight?.flight.ball.id ?? '';
  * COMMIT (one WAL flush) answers the whole batch: alone, every event paid a flush and four more
  * round trips while holding the feed lock. An event whose own statement fails (bad data), or whose
  * ball moved under it, has its batch split in halves and written again, down to a transaction of
- * its own, so it fails alone. A database that cannot be reached fails the batch as Transient (503): the Broker retries.
+ * its own, so it fails alone. A database that cannot be reached fails the batch as Transient
+ * (503): the Broker retries.
  */
 export function pgHistoryStore(pool: pg.Pool): HistoryStore {
   const queue: Pending[] = [];
@@ -170,7 +171,7 @@ export function pgHistoryStore(pool: pg.Pool): HistoryStore {
     const timer = setTimeout(wake, EARLY_WAIT_MS);
     waiting.add(wake);
   });
-  let draining = 0;
+  let draining = false;
   let closed = false;
 
   /** A batch; one that cannot be written whole is split in two, down to single events. */
@@ -227,8 +228,8 @@ export function pgHistoryStore(pool: pg.Pool): HistoryStore {
   }
 
   async function drain(): Promise<void> {
-    if (draining >= PARALLEL) return;
-    draining++;
+    if (draining) return;
+    draining = true;
     try {
       while (queue.length > 0) {
         // Balls locked in one order in every batch, so two batches (of this replica or another)
@@ -239,7 +240,7 @@ export function pgHistoryStore(pool: pg.Pool): HistoryStore {
         for (const wake of [...waiting]) wake();
       }
     } finally {
-      draining--;
+      draining = false;
     }
   }
 
@@ -254,12 +255,16 @@ export function pgHistoryStore(pool: pg.Pool): HistoryStore {
 
   return {
     async record(plan) {
-      for (let i = 0, early = 0; ; i++) {
+      for (let races = 0, early = 0; ;) {
         const out = await attempt(plan);
-        if (out.outcome === 'early' && ++early < EARLY_TRIES) { i--; await nextCommit(); continue; }
-        if (out.outcome === 'early') throw new Transient(`${out.reason}: retry later`, { routine: true });
-        if (out.outcome !== 'raced') return out;
-        if (i + 1 >= RACES) throw new Transient(`ball ${plan.flight?.flight.ball.id} changed under ${RACES} attempts: retry later`);
+        if (out.outcome === 'early') {
+          if (++early >= EARLY_TRIES) throw new Transient(`${out.reason}: retry later`, { routine: true });
+          await nextCommit();
+        } else if (out.outcome === 'raced') {
+          if (++races >= RACES) throw new Transient(`ball ${plan.flight?.flight.ball.id} changed under ${RACES} attempts: retry later`);
+        } else {
+          return out;
+        }
       }
     },
     async close() {

@@ -1,4 +1,4 @@
-import { makeInformer, type Informer, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
+import { makeInformer, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from '../log.js';
 
 /** One kind in one namespace, kept live by an informer (list, then watch from the list's resourceVersion). */
@@ -11,7 +11,6 @@ export interface KubeCache<T extends KubernetesObject> {
   cached(): T[] | undefined;
   /** Hears every add, update and delete the cache applies, and each (re)sync. */
   onChange(fn: (obj?: T) => void): void;
-  readonly informer: Informer<T>;
 }
 
 /** Restart delays after the watch fails: doubling from half a second, capped, reset by a sync. */
@@ -64,7 +63,6 @@ export function kubeCache<T extends KubernetesObject>(kc: KubeConfig, opts: {
   informer.on('error', failed);
 
   return {
-    informer,
     start() {
       if (started) return;
       started = true;

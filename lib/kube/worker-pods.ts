@@ -15,8 +15,6 @@ export interface WorkerPods {
   cached(): V1Pod[] | undefined;
   /** True once the cache has applied this version of a pod, false after `ms`; true at once when unsynced (the direct list is newer). */
   caughtUp(name: string, resourceVersion: string, ms: number): Promise<boolean>;
-  /** Hears every change to the worker pods the cache applies. */
-  onChange(fn: () => void): void;
 }
 
 /** The pods of one Service in one namespace, from a cache that needs `list` and `watch` on pods only. */
@@ -41,6 +39,5 @@ export function kubeWorkerPods(kc: KubeConfig, namespace: string, service: strin
     caughtUp(name, resourceVersion, ms) {
       return cache.cached() ? seen.wait(name, resourceVersion, ms) : Promise.resolve(true);
     },
-    onChange: (fn) => cache.onChange(() => fn()),
   };
 }

@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { parseGoDuration } from '../../lib/manifests/durations.js';
 import { Refusal } from '../../lib/refusal.js';
 import { LOG_FORMATS, type LogFormat } from '../runtime/log-format.js';
@@ -12,6 +12,15 @@ export class FlagError extends Refusal {
   constructor(readonly flag: string, message: string) {
     super(flag, message);
     this.name = 'FlagError';
+  }
+}
+
+/** parseArgs, with what it refuses (an unknown flag, a missing value) as a FlagError naming the command. */
+function parseFlags<T extends ParseArgsConfig>(command: string, config: T) {
+  try {
+    return parseArgs(config);
+  } catch (e) {
+    throw new FlagError(command, (e as Error).message);
   }
 }
 
@@ -49,26 +58,21 @@ const window = (raw: string): number => durationFlag('stable-window', raw, 1000,
 
 /** cli ?? env ?? default, validated; a bad value names the flag. */
 export function parseUp(argv: string[], env: NodeJS.ProcessEnv): UpOptions {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        file: { type: 'string', short: 'f', multiple: true },
-        'gateway-port': { type: 'string' },
-        'broker-port': { type: 'string' },
-        'api-port': { type: 'string' },
-        'data-dir': { type: 'string' },
-        'stable-window': { type: 'string' },
-        'log-format': { type: 'string' },
-        reset: { type: 'boolean' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (e) {
-    throw new FlagError('up', (e as Error).message);
-  }
+  const { values } = parseFlags('up', {
+    args: argv,
+    options: {
+      file: { type: 'string', short: 'f', multiple: true },
+      'gateway-port': { type: 'string' },
+      'broker-port': { type: 'string' },
+      'api-port': { type: 'string' },
+      'data-dir': { type: 'string' },
+      'stable-window': { type: 'string' },
+      'log-format': { type: 'string' },
+      reset: { type: 'boolean' },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
   const pick = (flag: keyof typeof DEFAULTS): string =>
     (values[flag] as string | undefined) ?? env[ENV[flag]] ?? DEFAULTS[flag];
   const envFiles = env[ENV.file]?.split(',').map((f) => f.trim()).filter(Boolean) ?? [];
@@ -99,12 +103,8 @@ export function parseUp(argv: string[], env: NodeJS.ProcessEnv): UpOptions {
 }
 
 export function parseStatus(argv: string[], env: NodeJS.ProcessEnv): StatusOptions {
-  try {
-    const { values } = parseArgs({ args: argv, options: { 'data-dir': { type: 'string' }, json: { type: 'boolean' } }, strict: true });
-    return { dataDir: values['data-dir'] ?? env[ENV['data-dir']] ?? DEFAULTS['data-dir'], json: values.json ?? false };
-  } catch (e) {
-    throw new FlagError('status', (e as Error).message);
-  }
+  const { values } = parseFlags('status', { args: argv, options: { 'data-dir': { type: 'string' }, json: { type: 'boolean' } }, strict: true });
+  return { dataDir: values['data-dir'] ?? env[ENV['data-dir']] ?? DEFAULTS['data-dir'], json: values.json ?? false };
 }
 
 /** `pingpong balls`: recent balls, or the balls one request made (its ce-source and ce-id). */
@@ -127,20 +127,15 @@ function nonEmpty(flag: string, raw: string | undefined): string | undefined {
  * last 20.
  */
 export function parseBalls(argv: string[], env: NodeJS.ProcessEnv): BallsOptions {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        'data-dir': { type: 'string' }, json: { type: 'boolean' }, last: { type: 'string' },
-        source: { type: 'string' }, id: { type: 'string' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (e) {
-    throw new FlagError('balls', (e as Error).message);
-  }
+  const { values } = parseFlags('balls', {
+    args: argv,
+    options: {
+      'data-dir': { type: 'string' }, json: { type: 'boolean' }, last: { type: 'string' },
+      source: { type: 'string' }, id: { type: 'string' },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
   let last: number | undefined;
   if (values.last !== undefined) {
     if (!/^\d+$/.test(values.last) || Number(values.last) < 1 || Number(values.last) > 1000) {
@@ -178,15 +173,9 @@ function idsLast(argv: readonly string[], valued: readonly string[]): string[] {
 
 /** `ball ID [--data-dir D] [--json]`. */
 export function parseBall(argv: string[], env: NodeJS.ProcessEnv): BallOptions {
-  let values;
-  let positionals;
-  try {
-    ({ values, positionals } = parseArgs({
-      args: idsLast(argv, ['--data-dir']), options: { 'data-dir': { type: 'string' }, json: { type: 'boolean' } }, strict: true, allowPositionals: true,
-    }));
-  } catch (e) {
-    throw new FlagError('ball', (e as Error).message);
-  }
+  const { values, positionals } = parseFlags('ball', {
+    args: idsLast(argv, ['--data-dir']), options: { 'data-dir': { type: 'string' }, json: { type: 'boolean' } }, strict: true, allowPositionals: true,
+  });
   if (positionals.length === 0 || positionals[0]!.trim() === '') throw new FlagError('ball', 'needs a ball ID (list them with: pingpong balls)');
   if (positionals.length > 1) throw new FlagError('ball', `takes one ball ID, got ${positionals.length}: ${positionals.join(' ')}`);
   return { dataDir: values['data-dir'] ?? env[ENV['data-dir']] ?? DEFAULTS['data-dir'], json: values.json ?? false, id: positionals[0]! };
@@ -223,21 +212,16 @@ const loadDuration = (flag: string, raw: string, minMs: number): number => durat
  * [--method M] [--path P] [--body B] [--data-dir D]`: the defaults load coin-flip's /compute.
  */
 export function parseLoad(argv: string[], env: NodeJS.ProcessEnv): LoadOptions {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        'data-dir': { type: 'string' }, service: { type: 'string' }, namespace: { type: 'string' },
-        concurrency: { type: 'string' }, duration: { type: 'string' }, 'watch-after': { type: 'string' },
-        method: { type: 'string' }, path: { type: 'string' }, body: { type: 'string' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (e) {
-    throw new FlagError('load', (e as Error).message);
-  }
+  const { values } = parseFlags('load', {
+    args: argv,
+    options: {
+      'data-dir': { type: 'string' }, service: { type: 'string' }, namespace: { type: 'string' },
+      concurrency: { type: 'string' }, duration: { type: 'string' }, 'watch-after': { type: 'string' },
+      method: { type: 'string' }, path: { type: 'string' }, body: { type: 'string' },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
   const pick = (flag: keyof typeof LOAD_DEFAULTS): string => (values[flag] as string | undefined) ?? LOAD_DEFAULTS[flag];
   const dataDir = nonEmpty('data-dir', values['data-dir']) ?? env[ENV['data-dir']] ?? DEFAULTS['data-dir'];
   for (const flag of ['service', 'namespace'] as const) {
