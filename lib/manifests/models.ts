@@ -8,6 +8,7 @@ import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
 import { Job } from 'kubernetes-models/batch/v1/Job';
+import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import { ClusterRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole';
 import { ClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding';
 import { Role } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
@@ -60,6 +61,7 @@ export const KINDS: ReadonlyMap<string, KindInfo> = new Map<string, KindInfo>([
   ['apps/v1/StatefulSet', builtin(StatefulSet, 'V1StatefulSet')],
   ['apps/v1/Deployment', builtin(Deployment, 'V1Deployment')],
   ['batch/v1/Job', builtin(Job, 'V1Job')],
+  ['networking.k8s.io/v1/NetworkPolicy', builtin(NetworkPolicy, 'V1NetworkPolicy')],
   ['rbac.authorization.k8s.io/v1/Role', builtin(Role, 'V1Role')],
   ['rbac.authorization.k8s.io/v1/RoleBinding', builtin(RoleBinding, 'V1RoleBinding')],
   ['rbac.authorization.k8s.io/v1/ClusterRole', builtin(ClusterRole, 'V1ClusterRole', false)],

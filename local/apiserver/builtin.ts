@@ -1,7 +1,8 @@
 /**
  * The built-in kinds the manifests use besides pods: namespaces, ConfigMaps, Secrets,
  * ServiceAccounts, the RBAC kinds, CustomResourceDefinitions and ValidatingAdmissionPolicies with
- * their bindings, each printed as kubectl prints it on a cluster.
+ * their bindings, and NetworkPolicies (stored and shown, not enforced: the runtime has no pod
+ * network to filter; docs/risks.md), each printed as kubectl prints it on a cluster.
  */
 import type { ResourceDefinition, Verb } from './registry.js';
 import type { ObjectStore } from './store.js';
@@ -18,6 +19,24 @@ function printer(columns: TableColumn[], cells: (o: KubeObject) => unknown[], wi
     columns: [NAME_COLUMN, ...columns, ...(withAge ? [AGE_COLUMN] : [])],
     cells: (o, now) => [o.metadata.name, ...cells(o), ...(withAge ? [age(o.metadata.creationTimestamp, now)] : [])],
   };
+}
+
+/** A label selector as kubectl shows one (metav1.FormatLabelSelector): `<none>` when it selects every pod. */
+export function formatLabelSelector(sel: { matchLabels?: Record<string, string>; matchExpressions?: Array<{ key: string; operator: string; values?: string[] }> } | undefined): string {
+  const parts = [
+    ...Object.entries(sel?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`),
+    ...(sel?.matchExpressions ?? []).map((e) => {
+      const values = `(${(e.values ?? []).join(',')})`;
+      switch (e.operator) {
+        case 'In': return `${e.key} in ${values}`;
+        case 'NotIn': return `${e.key} notin ${values}`;
+        case 'Exists': return e.key;
+        case 'DoesNotExist': return `!${e.key}`;
+        default: return `${e.key} ${e.operator} ${values}`;
+      }
+    }),
+  ];
+  return parts.length ? parts.join(',') : '<none>';
 }
 
 const CREATED_AT: TablePrinter = {
@@ -46,6 +65,8 @@ const KINDS: Kind[] = [
     printer: printer([col('Role')], (o) => [`${(o.roleRef as { kind?: string })?.kind}/${(o.roleRef as { name?: string })?.name}`]) },
   { group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'clusterrolebindings', kind: 'ClusterRoleBinding', namespaced: false,
     printer: printer([col('Role')], (o) => [`${(o.roleRef as { kind?: string })?.kind}/${(o.roleRef as { name?: string })?.name}`]) },
+  { group: 'networking.k8s.io', version: 'v1', resource: 'networkpolicies', kind: 'NetworkPolicy', namespaced: true, shortNames: ['netpol'],
+    printer: printer([col('Pod-Selector')], (o) => [formatLabelSelector(o.spec?.podSelector)]) },
   { group: 'apiextensions.k8s.io', version: 'v1', resource: 'customresourcedefinitions', kind: 'CustomResourceDefinition', namespaced: false,
     shortNames: ['crd', 'crds'], printer: CREATED_AT, statusSubresource: true },
   { group: 'admissionregistration.k8s.io', version: 'v1', resource: 'validatingadmissionpolicies', kind: 'ValidatingAdmissionPolicy', namespaced: false,

@@ -3,9 +3,10 @@
  * and the CLI) and one per ServiceAccount (handed to that Service's pods as KUBECONFIG), so the
  * same `kc.loadFromDefault()` code runs here as in a pod. Files are 0600: they hold tokens.
  */
-import { chmod, mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'yaml';
+import { writePrivateFile } from '../../lib/fs/private-file.js';
 
 /**
  * One kubeconfig to write: the server, who it authenticates as, the namespace it defaults to.
@@ -44,14 +45,6 @@ export function kubeconfigYaml(u: KubeconfigUser): string {
   });
 }
 
-/** Writes a file readable by its owner only, atomically (a reader never sees half a kubeconfig). */
-async function writePrivate(file: string, text: string): Promise<void> {
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, text, { mode: 0o600 });
-  await chmod(tmp, 0o600); // the mode above is ignored when the file already existed
-  await rename(tmp, file);
-}
-
 /** Writes the admin kubeconfig and one per ServiceAccount under `dataDir`. */
 export async function writeKubeconfigFiles(opts: {
   dataDir: string;
@@ -60,11 +53,11 @@ export async function writeKubeconfigFiles(opts: {
 }): Promise<KubeconfigPaths> {
   await mkdir(path.join(opts.dataDir, 'kubeconfigs'), { recursive: true, mode: 0o700 });
   const admin = path.join(opts.dataDir, 'kubeconfig');
-  await writePrivate(admin, kubeconfigYaml(opts.admin));
+  await writePrivateFile(admin, kubeconfigYaml(opts.admin));
   const serviceAccounts: Record<string, string> = {};
   for (const sa of opts.serviceAccounts) {
     const file = path.join(opts.dataDir, 'kubeconfigs', `${sa.namespace}-${sa.serviceAccount}.yaml`);
-    await writePrivate(file, kubeconfigYaml(sa));
+    await writePrivateFile(file, kubeconfigYaml(sa));
     serviceAccounts[`${sa.namespace}/${sa.serviceAccount}`] = file;
   }
   return { admin, serviceAccounts };

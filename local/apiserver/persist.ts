@@ -3,9 +3,10 @@
  * dir (mode 0600: Secrets are in it), written atomically a moment after changes and at stop.
  * Pods are not kept (the runtime makes them), nor statuses (the controllers write them again).
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ResourceRegistry } from './registry.js';
+import { writePrivateFile } from '../../lib/fs/private-file.js';
 import type { KubeObject } from '../../lib/kube/object.js';
 
 const FORMAT = 1;
@@ -38,9 +39,8 @@ export async function readObjects(file: string): Promise<KubeObject[]> {
 
 export async function writeObjects(file: string, objects: readonly KubeObject[]): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, JSON.stringify({ format: FORMAT, objects }), { mode: 0o600 });
-  await rename(tmp, file);
+  // Secrets are among the objects: owner-only, even over an older file with a looser mode.
+  await writePrivateFile(file, JSON.stringify({ format: FORMAT, objects }));
 }
 
 /**

@@ -46,7 +46,7 @@ test('the Knative Services follow the project rules (one image, probe, non-root,
     t.is(c.image, 'pingpong', `${name}: the image is set once, by kustomize images:`);
     t.deepEqual(c.env.find((e: { name: string }) => e.name === 'FUNCTION_TARGET'), { name: 'FUNCTION_TARGET', value: name });
     t.is(c.readinessProbe?.httpGet?.path, '/healthz', name);
-    t.deepEqual(c.securityContext, { runAsNonRoot: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } }, name);
+    t.deepEqual(c.securityContext, { runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } }, name);
     t.truthy(c.resources?.requests && c.resources?.limits, `${name}: requests and limits`);
     t.is(typeof tmpl.spec.containerConcurrency, 'number', name);
     t.is(typeof tmpl.spec.timeoutSeconds, 'number', name);
