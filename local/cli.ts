@@ -19,8 +19,12 @@ const HELP = `pingpong — Knative Ping-Pong's local runtime
 
   pingpong up [-f FILE]… [--gateway-port ${DEFAULTS['gateway-port']}] [--broker-port ${DEFAULTS['broker-port']}] [--api-port ${DEFAULTS['api-port']}]
               [--data-dir ${DEFAULTS['data-dir']}] [--stable-window ${DEFAULTS['stable-window']}] [--log-format pretty|json] [--reset]
+              [--broker-duplicate] [--broker-reorder]
       Runs the manifests of kustomization.yaml (plus each -f FILE) on this machine. What kubectl
       created or changed in its API is kept in the data dir for the next run; --reset forgets it.
+      --broker-duplicate delivers every event twice (the first reply is published);
+      --broker-reorder holds each delivery 0–200 ms at random so deliveries overtake each other.
+      Both are faults at-least-once delivery allows, for checking that the history stays the same.
       --log-format: pretty prints one short line per event (time, pod, what happened); json prints
       the JSON lines, every field kept. Default: pretty on a terminal, json otherwise. LOG_LEVEL
       (default info) sets how much: debug adds the runtime's plumbing, warn only problems.

@@ -26,7 +26,11 @@ export function filterChange(c: Change, matches: (o: KubeObject) => boolean): { 
   return { type: 'DELETED', object: gone };
 }
 
-/** What a slow watcher may leave unread before it is dropped. */
+/**
+ * What a slow watcher may leave unread before it is dropped: its stream is ended (it relists and
+ * watches again, as after the watch cache drops it), so the server holds at most this plus one
+ * event for it, and nothing more once the socket has taken the rest.
+ */
 export const DEFAULT_WATCH_BUFFER = 8 * 1024 * 1024;
 
 /** The watches a server has open, so closing the server ends them. */
@@ -90,5 +94,8 @@ export function serveWatch(res: ServerResponse, opts: {
   const timer = setTimeout(end, opts.timeoutSeconds * 1000);
   const forget = opts.watches.add(end);
   res.on('close', end);
-  for (const c of started.backlog) emit(c);
+  for (const c of started.backlog) {
+    if (ended) break;
+    emit(c);
+  }
 }

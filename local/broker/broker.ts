@@ -7,7 +7,8 @@
  * `messaging.knative.dev/async-handler: "true"`. Knative's default waits for every delivery
  * (retries and dead-lettering included) before answering; answering early keeps one slow
  * subscriber from holding up the sender, and delivery outcomes are the same either way. The queue
- * is memory only: events queued when the process stops are lost (Knative's InMemoryChannel too).
+ * is memory only: events queued when the process stops are lost (Knative's InMemoryChannel too),
+ * and bounded: past its limits ingress answers 503 (README.md, "Bounds").
  */
 import { CloudEvent } from 'cloudevents';
 import { binaryOf } from '../../lib/cloudevents/receive.js';
@@ -20,7 +21,7 @@ import { Dispatcher } from './dispatch.js';
 import { IngressServer, DEFAULT_MAX_BODY_BYTES, type IngestResult } from './ingress.js';
 import { Resources } from './resources.js';
 import { RetryLoop } from './retrying.js';
-import { Router } from './routing.js';
+import { Router, type QueueLimits } from './routing.js';
 import { Counters, type BrokerStatsSnapshot } from './stats.js';
 import { DEFAULT_MAX_TTL } from './ttl.js';
 
@@ -36,6 +37,23 @@ export interface LocalBrokerOptions {
   concurrencyPerTrigger?: number;
   /** Deliveries waiting across all Triggers before ingress answers 503 (default 10 000). */
   maxQueued?: number;
+  /** Deliveries waiting for one Trigger before an event it matches is refused with 503 (default 2 000). */
+  maxQueuedPerTrigger?: number;
+  /**
+   * Bytes of events held by deliveries waiting or running before ingress answers 503 (default
+   * 64 MiB; an empty Broker still takes one event up to the body limit).
+   */
+  maxQueuedBytes?: number;
+  /**
+   * Duplicate mode: every delivery is made twice, as at-least-once delivery allows (a retry whose
+   * first answer was lost); the first reply the Broker takes is published. For testing subscribers.
+   */
+  duplicate?: boolean;
+  /**
+   * Reorder mode: each delivery is held a random 0–200 ms and waiting ones start in random order,
+   * so events reach subscribers out of order. For testing subscribers.
+   */
+  reorder?: boolean;
   /**
    * Per-attempt timeout when the delivery spec sets none (default 15 min, Knative's fan-out
    * timeout), so a subscriber that never answers cannot hold a slot forever.
@@ -47,6 +65,13 @@ export interface LocalBrokerOptions {
   now?: () => Date;
 }
 
+/** The bounds a Broker gets unless told otherwise (README.md, "Bounds"). */
+export const DEFAULT_LIMITS: Readonly<QueueLimits> = Object.freeze({
+  maxQueued: 10_000,
+  maxQueuedPerTrigger: 2_000,
+  maxQueuedBytes: 64 * 1024 * 1024,
+});
+
 /** Knative's Broker for one machine. See the module comment for what is and is not faithful. */
 export class LocalBroker {
   private readonly log: Logger;
@@ -57,9 +82,19 @@ export class LocalBroker {
   private readonly dispatcher: Dispatcher;
   private readonly ingress: IngressServer;
 
+  private readonly limits: QueueLimits;
+
   constructor(options: LocalBrokerOptions) {
     const { log } = options;
     this.log = log;
+    this.limits = {
+      maxQueued: options.maxQueued ?? DEFAULT_LIMITS.maxQueued,
+      maxQueuedPerTrigger: options.maxQueuedPerTrigger ?? DEFAULT_LIMITS.maxQueuedPerTrigger,
+      maxQueuedBytes: options.maxQueuedBytes ?? DEFAULT_LIMITS.maxQueuedBytes,
+    };
+    for (const [name, v] of Object.entries(this.limits)) {
+      if (!Number.isSafeInteger(v) || v < 1) throw new RangeError(`${name} must be a whole number ≥ 1, got ${v}`);
+    }
     this.resources = new Resources(log);
     this.retries = new RetryLoop(options.defaultAttemptTimeoutMs ?? 15 * 60_000);
     this.router = new Router({
@@ -67,11 +102,13 @@ export class LocalBroker {
       counters: this.counters,
       log,
       maxTtl: options.maxTtl ?? DEFAULT_MAX_TTL,
-      maxQueued: options.maxQueued ?? 10_000,
+      limits: this.limits,
+      modes: { duplicate: options.duplicate ?? false, reorder: options.reorder ?? false },
+      pause: (ms) => this.retries.sleep(ms),
       concurrency: options.concurrencyPerTrigger ?? 32,
       now: options.now ?? (() => new Date()),
       closed: () => this.retries.closed,
-      deliver: (trigger, event) => this.dispatcher.deliver(trigger, event),
+      deliver: (trigger, event, copies) => this.dispatcher.deliver(trigger, event, copies),
     });
     this.dispatcher = new Dispatcher({
       resolve: options.resolve,
@@ -82,16 +119,24 @@ export class LocalBroker {
       publishReply: (namespace, broker, event) => this.router.accept(namespace, broker, event, true),
       brokerUrl: (namespace, broker) => this.url(namespace, broker),
     });
+    if (options.duplicate || options.reorder) {
+      // Said once, loudly: a Broker that misbehaves on purpose must not be mistaken for a bug.
+      log.warn({ duplicate: options.duplicate ?? false, reorder: options.reorder ?? false },
+        'broker fault injection on: deliveries are duplicated and/or reordered on purpose');
+    }
     this.ingress = new IngressServer((ns, name, ev) => this.router.accept(ns, name, ev, false), options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, log);
   }
 
   /**
    * Replaces the Brokers and Triggers (call again whenever the manifests change). Triggers whose
    * Broker does not exist are kept and start receiving once it does, as Knative's do. Deliveries
-   * already queued finish with the spec they were queued with.
+   * already queued finish with the spec they were queued with; a removed Trigger's queue and
+   * counters go once they have.
    */
   setResources(brokers: readonly KubeObject[], triggers: readonly KubeObject[]): void {
     this.resources.set(brokers, triggers);
+    this.router.retire(new Set(this.resources.triggerList().map((t) => t.key)));
+    this.counters.keepBrokers(new Set(this.resources.brokerList().map((b) => b.key)));
   }
 
   /** Starts the ingress server; resolves with the port it listens on (pass 0 for any). */
@@ -124,9 +169,11 @@ export class LocalBroker {
     return this.router.accept(namespace, broker, ev, false);
   }
 
-  /** Counters per Broker and per Trigger. */
+  /** Counters per Broker and per Trigger, and what the Broker holds against its bounds. */
   stats(): BrokerStatsSnapshot {
-    return this.counters.snapshot(this.resources, (key) => this.router.queue(key), (ns, name) => this.url(ns, name));
+    const snapshot = this.counters.snapshot(this.resources, (key) => this.router.queue(key), (ns, name) => this.url(ns, name));
+    const load = this.router.load();
+    return { ...snapshot, load: { ...load, maxQueued: this.limits.maxQueued, maxQueuedBytes: this.limits.maxQueuedBytes } };
   }
 
   /** Resolves when no delivery is waiting or running. */

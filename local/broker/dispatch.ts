@@ -14,6 +14,7 @@ import { readReply } from './reply.js';
 import type { TriggerEntry } from './resources.js';
 import { isRetriable, isSuccess } from './retry.js';
 import type { RetryLoop, Try } from './retrying.js';
+import type { Copies } from './routing.js';
 import type { Counters } from './stats.js';
 import { TTL_EXTENSION, withoutTtl, withTtl } from './ttl.js';
 
@@ -33,7 +34,7 @@ export interface DispatcherOptions {
   record?: (e: RuntimeEvent) => void;
   retries: RetryLoop;
   counters: Counters;
-  /** Publishes a reply into a Broker, admitted even when the queues are full. */
+  /** Publishes a reply into a Broker, with ingress's answers (a full Broker answers 503). */
   publishReply: (namespace: string, broker: string, event: WireEvent) => IngestResult;
   /** A Broker's ingress URL once listening, the destination named when it refuses a reply. */
   brokerUrl: (namespace: string, broker: string) => string | undefined;
@@ -49,8 +50,13 @@ export class Dispatcher {
     this.agent.destroy();
   }
 
-  /** One event to one Trigger's subscriber: attempts, backoff, reply, dead letter. */
-  async deliver(trigger: TriggerEntry, event: WireEvent): Promise<void> {
+  /**
+   * One event to one Trigger's subscriber: attempts, backoff, reply, dead letter. `copies` is
+   * shared by the two deliveries of one event in duplicate mode: the subscriber gets both, and
+   * the first reply the Broker takes is the one published, so a reply chain does not double at
+   * every hop (as when a delivery is retried after its answer was lost).
+   */
+  async deliver(trigger: TriggerEntry, event: WireEvent, copies?: Copies): Promise<void> {
     const { log, retries } = this.o;
     const spec = trigger.delivery;
     // The subscriber sees the event without the TTL (broker-filter removes it).
@@ -72,22 +78,17 @@ export class Dispatcher {
       }
       // The reply goes back into the same Broker with its cause's TTL, which ingress decrements.
       const out: WireEvent = { attributes: withTtl(reply.attributes, event.attributes[TTL_EXTENSION]), data: reply.data };
-      const answer = this.o.publishReply(trigger.namespace, trigger.broker, out);
-      if (answer.status === 202) {
+      const published = await this.publish(trigger, out, copies);
+      if (published.ok) {
         c.delivered++;
-        c.replies++;
-        log.debug({ ...what, status, attempt, reply: { id: out.attributes.id, type: out.attributes.type } }, 'delivered; reply published');
+        if (published.value) c.replies++;
+        log.debug({ ...what, status, attempt, reply: { id: out.attributes.id, type: out.attributes.type },
+          ...(published.value ? {} : { duplicate: true }) }, published.value ? 'delivered; reply published' : 'delivered; the reply of the other copy was published');
         return;
       }
-      // Knative posts the reply to the Broker; an answer other than 202 fails the delivery there,
-      // and that is not retried.
-      failure = {
-        reason: `reply refused by the broker: ${answer.error}`,
-        destination: this.o.brokerUrl(trigger.namespace, trigger.broker) ?? `http://broker-ingress.knative-eventing.svc.cluster.local/${trigger.namespace}/${trigger.broker}`,
-        status: answer.status,
-        body: Buffer.from(JSON.stringify({ error: answer.error })),
-      };
-      log.debug({ ...what, status: answer.status, attempt, reason: failure.reason }, 'delivery failed');
+      if (!published.last) return; // closed before the first attempt
+      failure = published.last;
+      log.debug({ ...what, status: failure.status, attempt, reason: failure.reason }, 'delivery failed');
     } else {
       if (!tried.last) return; // closed before the first attempt
       failure = tried.last;
@@ -96,6 +97,33 @@ export class Dispatcher {
     // Cut short by close(), which counted it among the dropped: no dead letter, no line of its own.
     if (retries.closed) return;
     await this.deadLetter(trigger, event, failure);
+  }
+
+  /**
+   * Posts a reply into the Broker, retried by the Trigger's delivery spec as Knative's dispatcher
+   * retries the reply it forwards: a full Broker answers 503, so the reply waits out the backoff
+   * (holding this delivery's slot, which slows the Trigger as the Broker asks) instead of being
+   * lost; an exhausted TTL (400) fails at once. Resolves false when the other copy's reply won.
+   */
+  private publish(trigger: TriggerEntry, out: WireEvent, copies: Copies | undefined) {
+    return this.o.retries.run(trigger.delivery, async (): Promise<Try<boolean, Failure>> => {
+      if (copies?.replied) return { ok: true, value: false };
+      const answer = this.o.publishReply(trigger.namespace, trigger.broker, out);
+      if (answer.status === 202) {
+        if (copies) copies.replied = true;
+        return { ok: true, value: true };
+      }
+      return {
+        ok: false,
+        retriable: isRetriable(answer.status),
+        failure: {
+          reason: `reply refused by the broker: ${answer.error}`,
+          destination: this.o.brokerUrl(trigger.namespace, trigger.broker) ?? `http://broker-ingress.knative-eventing.svc.cluster.local/${trigger.namespace}/${trigger.broker}`,
+          status: answer.status,
+          body: Buffer.from(JSON.stringify({ error: answer.error })),
+        },
+      };
+    });
   }
 
   private async attemptSubscriber(trigger: TriggerEntry, message: HttpMessage, timeoutMs: number): Promise<Try<Answered, Failure>> {

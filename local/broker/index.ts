@@ -1,8 +1,9 @@
 /** The local Broker: ingress, Trigger filters, deliveries with Knative's retry and dead-letter rules. */
-export { LocalBroker } from './broker.js';
+export { LocalBroker, DEFAULT_LIMITS } from './broker.js';
+export { REPLY_RESERVE, REORDER_MAX_DELAY_MS } from './routing.js';
 export type { LocalBrokerOptions } from './broker.js';
 export { ARRIVAL_TIME_EXTENSION } from './routing.js';
-export type { BrokerStats, TriggerStats, BrokerStatsSnapshot } from './stats.js';
+export type { BrokerStats, TriggerStats, BrokerStatsSnapshot, BrokerLoad } from './stats.js';
 export type { IngestResult } from './ingress.js';
 export type { WireEvent } from '../../lib/cloudevents/message.js';
 export { decodeMessage, binaryMessage } from '../../lib/cloudevents/message.js';

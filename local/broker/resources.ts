@@ -77,6 +77,11 @@ export class Resources {
     return this.brokers.has(key);
   }
 
+  hasTrigger(key: string): boolean {
+    for (const list of this.triggersByBroker.values()) if (list.some((t) => t.key === key)) return true;
+    return false;
+  }
+
   brokerList(): BrokerEntry[] {
     return [...this.brokers.values()];
   }

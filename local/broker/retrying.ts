@@ -68,8 +68,8 @@ export class RetryLoop {
     return { ok: false, last };
   }
 
-  /** A backoff wait that close() cuts short. */
-  private sleep(ms: number): Promise<void> {
+  /** A wait that close() cuts short: backoff between attempts, and reorder mode's hold. */
+  sleep(ms: number): Promise<void> {
     if (ms <= 0 || this.stopped) return Promise.resolve();
     return new Promise((resolve) => {
       const entry = {

@@ -20,6 +20,8 @@ export interface TriggerStats {
   dropped: number;
   /** Replies re-ingested into the Broker. */
   replies: number;
+  /** Extra deliveries made by the Broker's duplicate mode (0 unless it is on). */
+  duplicates: number;
   /** Deliveries waiting for a slot, and running (including backoff waits). */
   pending: number;
   inFlight: number;
@@ -37,16 +39,32 @@ export interface BrokerStats {
   rejected: number;
 }
 
+/** What the Broker holds now, against its bounds (the README's "Bounds"). */
+export interface BrokerLoad {
+  /** Deliveries waiting across all Triggers, and the bound. */
+  waiting: number;
+  maxQueued: number;
+  /** Bytes of events held by deliveries waiting or running, and the bound. */
+  bytes: number;
+  maxQueuedBytes: number;
+  /** Per-Trigger queues kept (each removed once its Trigger is gone and its deliveries ended). */
+  queues: number;
+}
+
 export interface BrokerStatsSnapshot {
   brokers: BrokerStats[];
   triggers: TriggerStats[];
+  load?: BrokerLoad;
 }
 
 /** What is counted for a Trigger; the rest of TriggerStats is its identity and its queue. */
 export type TriggerCounters = Omit<TriggerStats, 'namespace' | 'name' | 'broker' | 'pending' | 'inFlight'>;
 export type BrokerCounters = Pick<BrokerStats, 'received' | 'rejected'>;
 
-/** Counters by Broker or Trigger key; they outlive resource changes, as the queues do. */
+/**
+ * Counters by Broker or Trigger key; they outlive resource changes while deliveries of a removed
+ * Trigger run, and go with its queue (routing's retire), so created-and-deleted Triggers leave nothing.
+ */
 export class Counters {
   private readonly triggers = new Map<string, TriggerCounters>();
   private readonly brokers = new Map<string, BrokerCounters>();
@@ -54,10 +72,20 @@ export class Counters {
   trigger(key: string): TriggerCounters {
     let c = this.triggers.get(key);
     if (!c) {
-      c = { delivered: 0, failed: 0, deadLettered: 0, dropped: 0, replies: 0 };
+      c = { delivered: 0, failed: 0, deadLettered: 0, dropped: 0, replies: 0, duplicates: 0 };
       this.triggers.set(key, c);
     }
     return c;
+  }
+
+  /** Forgets a Trigger's counters, once it is gone and its deliveries have ended. */
+  forget(triggerKey: string): void {
+    this.triggers.delete(triggerKey);
+  }
+
+  /** Forgets the counters of Brokers not in `declared`. */
+  keepBrokers(declared: ReadonlySet<string>): void {
+    for (const key of this.brokers.keys()) if (!declared.has(key)) this.brokers.delete(key);
   }
 
   broker(key: string): BrokerCounters {

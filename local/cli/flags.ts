@@ -32,6 +32,8 @@ export const ENV = {
   'data-dir': 'PINGPONG_DATA_DIR',
   'stable-window': 'PINGPONG_STABLE_WINDOW',
   'log-format': 'PINGPONG_LOG_FORMAT',
+  'broker-duplicate': 'PINGPONG_BROKER_DUPLICATE',
+  'broker-reorder': 'PINGPONG_BROKER_REORDER',
   file: 'PINGPONG_FILES',
 } as const;
 
@@ -53,6 +55,15 @@ function durationFlag(flag: string, raw: string, minMs: number, example: string)
   return ms;
 }
 
+/** A boolean flag, or its environment variable: 1/true/yes or 0/false/no (or empty). */
+function switchOn(flag: 'broker-duplicate' | 'broker-reorder', value: boolean | undefined, env: NodeJS.ProcessEnv): boolean {
+  if (value !== undefined) return value;
+  const raw = env[ENV[flag]]?.trim().toLowerCase();
+  if (raw === undefined || raw === '' || raw === '0' || raw === 'false' || raw === 'no') return false;
+  if (raw === '1' || raw === 'true' || raw === 'yes') return true;
+  throw new FlagError(`--${flag}`, `${ENV[flag]} must be 1, true or yes (or 0, false, no), got "${env[ENV[flag]]}"`);
+}
+
 // Knative accepts a stable window from 6s; locally shorter ones are allowed so a demo is quick.
 const window = (raw: string): number => durationFlag('stable-window', raw, 1000, '60s, 10s or 1m30s');
 
@@ -69,6 +80,8 @@ export function parseUp(argv: string[], env: NodeJS.ProcessEnv): UpOptions {
       'stable-window': { type: 'string' },
       'log-format': { type: 'string' },
       reset: { type: 'boolean' },
+      'broker-duplicate': { type: 'boolean' },
+      'broker-reorder': { type: 'boolean' },
     },
     strict: true,
     allowPositionals: false,
@@ -85,6 +98,9 @@ export function parseUp(argv: string[], env: NodeJS.ProcessEnv): UpOptions {
     stableWindowMs: window(pick('stable-window')),
     reset: values.reset === true,
   };
+  for (const [flag, key] of [['broker-duplicate', 'brokerDuplicate'], ['broker-reorder', 'brokerReorder']] as const) {
+    if (switchOn(flag, values[flag] as boolean | undefined, env)) opts[key] = true;
+  }
   if (opts.dataDir.trim() === '') throw new FlagError('--data-dir', 'must not be empty');
   const format = (values['log-format'] as string | undefined) ?? env[ENV['log-format']];
   if (format !== undefined) {

@@ -15,5 +15,9 @@ export interface UpOptions {
   logFormat?: LogFormat;
   /** `--reset`: forget the API objects kept from earlier runs; start from the manifests alone. */
   reset?: boolean;
+  /** `--broker-duplicate`: the Broker delivers every event twice (testing that subscribers are idempotent). */
+  brokerDuplicate?: boolean;
+  /** `--broker-reorder`: the Broker delays deliveries at random so they overtake each other. */
+  brokerReorder?: boolean;
 }
 

@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
+import { writePrivateFile } from '../../lib/fs/private-file.js';
 import type { Logger } from 'pino';
 import { defaultService, loadKustomization, loadFiles, validateAll, type LoadedResource, type ManifestProblem } from '../../lib/manifests/index.js';
 import { openDatabase, redact, type OpenDatabase } from '../../lib/db/open.js';
@@ -108,7 +109,7 @@ export async function up(opts: UpOptions, log: Logger, report: (line: string) =>
     const db = await openDatabase({ dataDir: path.join(dataDir, 'postgres'), log: plumbing('postgres'), stopOrphan: true });
     stack.push(() => db.stop());
     // For people and scripts reading the history: the read-only user, never the writer.
-    await writeFile(path.join(dataDir, 'reader-url'), db.readerUrl + '\n', { mode: 0o600 });
+    await writePrivateFile(path.join(dataDir, 'reader-url'), db.readerUrl + '\n');
     progress(`PostgreSQL ready (${db.embedded ? 'embedded, ' + path.join(opts.dataDir, 'postgres') : redact(db.adminUrl)}), migrated`);
 
     const api = new LocalApiServer({ log: plumbing('apiserver'), webhook: knativeWebhook, defaulter: defaultService });
@@ -151,7 +152,7 @@ export async function up(opts: UpOptions, log: Logger, report: (line: string) =>
     };
 
     const resolve = destinationResolver({ gatewayPort: opts.gatewayPort, brokerPort: opts.brokerPort });
-    const broker = new LocalBroker({ resolve, log: log.child({ part: 'broker' }), record });
+    const broker = new LocalBroker({ resolve, log: log.child({ part: 'broker' }), record, duplicate: opts.brokerDuplicate, reorder: opts.brokerReorder });
     await listenOn('broker-port', opts.brokerPort, () => broker.listen(opts.brokerPort, '127.0.0.1'));
     stack.push(() => broker.close());
     const stopEventingController = startEventingController(stores, broker, resolve);
