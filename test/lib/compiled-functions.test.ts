@@ -4,7 +4,8 @@
  */
 import test from 'ava';
 import { spawn } from 'node:child_process';
-import { existsSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
 import path from 'node:path';
 import { compiledFunctions } from '../../lib/process/compiled-functions.js';
 import { functionCommand, ROOT } from '../../lib/process/function-command.js';
@@ -34,4 +35,13 @@ test('a function started from the build runs on node alone and answers', async (
   const res = await fetch(`http://127.0.0.1:${port}/compute`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"heads":4}' });
   t.is(res.status, 200);
   t.like(await res.json(), { heads_required: 4 });
+});
+
+test('each function is one bundle: it imports no package but the framework, which it shares with main', async (t) => {
+  const dir = await compiledFunctions(ROOT);
+  for (const fn of ['coin-flip', 'forward', 'record-hop', 'history-ui']) {
+    const code = readFileSync(path.join(dir, 'functions', fn, 'index.js'), 'utf8');
+    const bare = [...code.matchAll(/^import\s[^'"]*['"]([^'".][^'"]*)['"]/gm)].map((m) => m[1]!).filter((s) => !isBuiltin(s));
+    t.deepEqual([...new Set(bare)], ['@google-cloud/functions-framework'], fn);
+  }
 });
