@@ -10,6 +10,8 @@ import { HTTP, type CloudEvent } from 'cloudevents';
 import { ballThrown, coinFlipped, type BallInFlight } from '../lib/contract/index.js';
 import { createPool } from '../lib/db/pool.js';
 import { WRITER_USER } from '../lib/db/users.js';
+import { compiledFunctions } from '../lib/process/compiled-functions.js';
+import { ROOT } from '../lib/process/function-command.js';
 import { startFunction } from '../test/helpers/function-process.js';
 import { startTestPostgres } from '../test/helpers/postgres.js';
 import { num, ratio, repeat, sampleOf, show, times, type Benchmark, type Row } from './measure.js';
@@ -75,7 +77,8 @@ export const historyWriteBenchmarks: Benchmark[] = [{
       await admin.query(`GRANT INSERT ON bench_insert TO ${WRITER_USER}`);
       ref = createPool(db.writerUrl, { max: CONCURRENCY, applicationName: 'bench' });
       // The function's pool as large as the reference's: the figure is what each event costs, not a queue for connections.
-      fn = await startFunction('record-hop', { DATABASE_URL: db.writerUrl, DB_POOL_MAX: String(CONCURRENCY) });
+      // The JavaScript the runtime's pods run, not the sources through tsx.
+      fn = await startFunction('record-hop', { DATABASE_URL: db.writerUrl, DB_POOL_MAX: String(CONCURRENCY) }, await compiledFunctions(ROOT));
       const url = fn.url;
       const count = async (table: string) => Number((await admin.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`)).rows[0]!.n);
 
@@ -113,7 +116,7 @@ export const historyWriteBenchmarks: Benchmark[] = [{
       }, 1);
 
       const reference = `${show(base)}: single-row INSERTs, \`pg\` alone`;
-      const setup = `${CONCURRENCY} concurrent, ${SECONDS} s a run, interleaved with the reference; record-hop as a process (DB_POOL_MAX=${CONCURRENCY}), events as binary CloudEvents over HTTP, events/s = rows written / time`;
+      const setup = `${CONCURRENCY} concurrent, ${SECONDS} s a run, interleaved with the reference; record-hop as a process, as a pod runs it (compiled, DB_POOL_MAX=${CONCURRENCY}), events as binary CloudEvents over HTTP, events/s = rows written / time`;
       const row = (what: string, kind: 'flip' | 'ball', perEvent: string): Row => {
         const s = sampleOf(runs[kind], 'events/s');
         const r = ratio(s, base);

@@ -66,7 +66,7 @@ export async function rssMiB(pid: number): Promise<number | undefined> {
 
 /**
  * The processes of each pod (POD_NAME in their environment), by pod name: the pod's node process
- * and what it started (tsx's esbuild service), as a container holds them all.
+ * and anything it started, as a container holds them all.
  */
 export async function podPids(names: readonly string[]): Promise<Map<string, number[]>> {
   const want = new Set(names);

@@ -41,7 +41,7 @@ export async function memoryRows(b: BenchInstance, progress: (line: string) => v
   return [
     { figure: 'memory: RSS of the runtime process', measured: `${num(runtime ?? NaN)} MiB`, reference: `bare functions-framework: ${bareRss === undefined ? 'not measured' : `${num(bareRss)} MiB`}`,
       versus: '—', goal: 'runtime ≤ 150 MB', met: runtime !== undefined && runtime * 1.048576 <= 150,
-      note: `read once the instance is up and idle (pods are separate processes, not counted here); ${pods.length} pods were up. A pod's figure is every process of the pod: node and the esbuild service tsx starts.` },
+      note: `read once the instance is up and idle (pods are separate processes, not counted here); ${pods.length} pods were up. The runtime runs as one bundle of its sources on node (bin/pingpong.js), without tsx. A pod's figure is every process of its group (node alone: pods run the functions bundled).` },
     ...services.map((s) => {
       const mine = perPod.filter(([x]) => x === s).map(([, r]) => r);
       return { figure: `memory: RSS of a ${s} pod`, measured: `${num(Math.max(...mine))} MiB${mine.length > 1 ? ` (max of ${mine.length})` : ''}`,

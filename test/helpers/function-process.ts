@@ -12,11 +12,12 @@ export interface RunningFunction {
 
 /**
  * Starts one function as a real functions-framework process on a free port, in its own process
- * group, and resolves once `GET /healthz` answers 200.
+ * group, and resolves once `GET /healthz` answers 200. From the TypeScript sources through tsx,
+ * or with `compiled` (a compiledFunctions folder) from the JavaScript the runtime's pods run.
  */
-export async function startFunction(target: string, env: Record<string, string> = {}): Promise<RunningFunction> {
+export async function startFunction(target: string, env: Record<string, string> = {}, compiled?: string): Promise<RunningFunction> {
   const port = await freePort();
-  const cmd = functionCommand(target);
+  const cmd = functionCommand(target, compiled);
   const child: ChildProcess = spawn(cmd.command, cmd.args, {
     cwd: ROOT,
     env: { ...process.env, ...cmd.env, PORT: String(port), POD_NAME: `${target}-test`, LOG_LEVEL: 'warn', ...env },
