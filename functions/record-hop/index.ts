@@ -10,6 +10,7 @@ import { createLogger } from '../../lib/log.js';
 import { loadConfig } from './config.js';
 import { isDeadLetter, planDeadLetter, planEvent, type HistoryType, type Plan } from './rows.js';
 import { pgHistoryStore } from './store.js';
+import { databaseReadiness, withReadiness } from './readiness.js';
 
 const config = loadConfig();
 const log = createLogger('record-hop');
@@ -35,7 +36,7 @@ async function record(event: CloudEvent<unknown>, plan: Plan, { note }: HandlerC
 const keep = <K extends HistoryType>(type: K): EventHandler<K> => (event, data, ctx) =>
   record(event, planEvent(type, event, data), ctx);
 
-http('record-hop', functionApp({
+http('record-hop', withReadiness(functionApp({
   name: 'record-hop',
   log,
   bodyLimit: config.bodyLimit,
@@ -54,4 +55,4 @@ http('record-hop', functionApp({
     [APISERVER_UPDATE]: keep(APISERVER_UPDATE),
     [APISERVER_DELETE]: keep(APISERVER_DELETE),
   },
-}));
+}), databaseReadiness(config.databaseUrl, log)));

