@@ -39,7 +39,10 @@ const RUNS = new Set(['serving.knative.dev/Service', 'eventing.knative.dev/Broke
   '/ConfigMap', '/Namespace', ...RBAC,
   // Served by the API, which enforces them: CRDs and their objects, admission policies.
   'apiextensions.k8s.io/CustomResourceDefinition', 'pingpong.dev/PingPongTable',
-  'admissionregistration.k8s.io/ValidatingAdmissionPolicy', 'admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding']);
+  'admissionregistration.k8s.io/ValidatingAdmissionPolicy', 'admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding',
+  // Stored, so kubectl shows them as on a cluster, but not enforced: pods here share the host's
+  // loopback, with no pod network to filter (docs/risks.md, Network policies).
+  'networking.k8s.io/NetworkPolicy']);
 
 const groupKind = (o: KubeObject) => `${o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : ''}/${o.kind}`;
 

@@ -17,6 +17,7 @@ import { loadKustomization } from '../../lib/manifests/load.js';
 import { validateAll, validateResource } from '../../lib/manifests/validate.js';
 import { LocalApiServer } from '../../local/apiserver/index.js';
 import { applyObjects } from '../../local/runtime/apply.js';
+import { planResources } from '../../local/runtime/resources.js';
 import { knativeWebhook } from '../../local/runtime/webhook.js';
 import { ROOT, repoObject, repoResources } from './fixtures.js';
 import type { KubeObject } from '../../lib/kube/object.js';
@@ -218,4 +219,11 @@ test('the local API server stores the NetworkPolicies and kubectl lists them, wi
     await api.close();
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test('npm start applies the NetworkPolicies to its API (stored, as a cluster shows them), not skipped', async (t) => {
+  const plan = planResources(await repoResources());
+  t.deepEqual(plan.runs.filter((o) => o.kind === 'NetworkPolicy').map((o) => o.metadata.name).sort(),
+    ['default-deny-ingress', 'forward-peers', 'knative-system-ingress', 'postgres']);
+  t.false(plan.skipped.some((s) => s.resource.startsWith('NetworkPolicy/')));
 });
