@@ -95,11 +95,13 @@ function valueError(value: unknown, kind: Kind | undefined): string | undefined 
 export function attributeErrors(attrs: Readonly<Record<string, unknown>>): FieldError[] {
   const errors: FieldError[] = [];
   const sv = attrs.specversion;
-  const known = typeof sv === 'string' && sv in KNOWN ? KNOWN[sv as keyof typeof KNOWN] : KNOWN['1.0'];
+  // Own keys only: "valueOf" or "constructor" is no spec version.
+  const supported = typeof sv === 'string' && Object.hasOwn(KNOWN, sv);
+  const known = supported ? KNOWN[sv as keyof typeof KNOWN] : KNOWN['1.0'];
   for (const name of REQUIRED) {
     if (attrs[name] === undefined) errors.push({ field: name, message: 'required attribute is missing' });
   }
-  if (typeof sv === 'string' && sv !== '' && !(sv in KNOWN)) {
+  if (typeof sv === 'string' && sv !== '' && !supported) {
     errors.push({ field: 'specversion', message: `unsupported specversion ${quoted(sv)} (${SPEC_VERSIONS.join(' or ')})` });
   }
   for (const [name, value] of Object.entries(attrs)) {
@@ -112,7 +114,7 @@ export function attributeErrors(attrs: Readonly<Record<string, unknown>>): Field
       errors.push({ field: name, message: '"data" is reserved for the event data and cannot be an attribute' });
       continue;
     }
-    const problem = valueError(value, known[name]);
+    const problem = valueError(value, Object.hasOwn(known, name) ? known[name] : undefined);
     if (problem) errors.push({ field: name, message: problem });
   }
   if (known.datacontentencoding && attrs.datacontentencoding !== undefined && attrs.datacontentencoding !== 'base64') {

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { IncomingMessage, ServerResponse, RequestListener } from 'node:http';
+import { answerClientErrors } from './client-error.js';
 
 /**
  * functions-framework parses every body (limit 1 GiB) before our function runs, and answers a body
@@ -30,6 +31,28 @@ export const tooLarge = (limit: number) => ({
 
 type ExpressLike = RequestListener & { use?: (fn: unknown) => void };
 
+/**
+ * Holds the limit on a body sent without a Content-Length (chunked), which the framework would
+ * read up to its own 1 GiB: the bytes are counted as Node's parser hands them to the request,
+ * and past the limit the rest is dropped and the body's reader fails with the 413 body-parser
+ * itself raises for a Content-Length too large, which the error handler answers.
+ */
+function limitUnsizedBody(req: IncomingMessage, res: ServerResponse, limit: number): void {
+  const push = req.push;
+  let seen = 0;
+  let over = false;
+  req.push = function (this: IncomingMessage, chunk: unknown, encoding?: BufferEncoding): boolean {
+    if (chunk === null || over) return chunk === null ? push.call(this, chunk, encoding) : true;
+    seen += (chunk as Buffer).length;
+    if (seen <= limit) return push.call(this, chunk, encoding);
+    over = true;
+    res.setHeader('connection', 'close');
+    const error = Object.assign(new Error(`request entity too large: limit is ${limit} bytes`), { type: 'entity.too.large', status: 413, expose: true });
+    if (this.listenerCount('error') > 0) process.nextTick(() => this.emit('error', error));
+    return true;
+  };
+}
+
 export function installServerGuard(opts: GuardOptions): void {
   options = opts;
   if (installed) return;
@@ -38,9 +61,14 @@ export function installServerGuard(opts: GuardOptions): void {
   const patched = ((...args: unknown[]) => {
     const listener = args.find((a) => typeof a === 'function') as ExpressLike | undefined;
     if (!listener?.use) return (original as (...a: unknown[]) => http.Server)(...args);
-    listener.use((err: { type?: string; status?: number }, req: IncomingMessage, res: ServerResponse, _next: unknown) => {
+    listener.use((err: Error & { type?: string; status?: number }, req: IncomingMessage, res: ServerResponse, _next: unknown) => {
       const o = options!;
       if (err.type === 'entity.too.large' || err.status === 413) return sendJson(res, 413, tooLarge(o.bodyLimit));
+      // Express's router could not decode the path (`%zz`, a cut UTF-8 sequence): the path is at fault, not the body.
+      if (err instanceof URIError) {
+        const message = `${JSON.stringify((req.url ?? '').split('?')[0])} is not valid percent-encoding`;
+        return sendJson(res, 400, { error: `path: ${message}`, errors: [{ field: 'path', message }] });
+      }
       if (err.status && err.status >= 400 && err.status < 500) {
         const { status, body } = o.onUnparsableBody(req);
         return sendJson(res, status, body);
@@ -56,9 +84,10 @@ export function installServerGuard(opts: GuardOptions): void {
         req.resume();
         return;
       }
+      if (req.headers['content-length'] === undefined) limitUnsizedBody(req, res, options!.bodyLimit);
       listener(req, res);
     };
-    return original(guarded);
+    return answerClientErrors(original(guarded));
   }) as typeof http.createServer;
   http.createServer = patched;
 }

@@ -21,6 +21,7 @@ import { admit } from './write-admission.js';
 import { conflict, invalid, mainOnly, statusOnly, unchanged } from './write-rules.js';
 import type { PolicyOutcome, PolicyRequest } from './admission-policy.js';
 import type { KubeObject } from '../../lib/kube/object.js';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from '../../lib/json-depth.js';
 
 /** Everything a handler needs about one request. */
 export interface RestRequest {
@@ -65,9 +66,12 @@ async function readBody(req: IncomingMessage, opts: { array?: boolean } = {}): P
   const raw = Buffer.concat(chunks);
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
   if (type === 'application/vnd.kubernetes.protobuf') return decodeProtobufObject(raw);
+  const text = raw.toString('utf8');
+  // Every walk over the object (schemas, CEL, copies) recurses: refuse what would overflow the stack.
+  if (nestsDeeperThan(text)) throw errors.badRequest(`the body of the request is nested deeper than ${MAX_JSON_DEPTH} levels`);
   let body: unknown;
   try {
-    body = JSON.parse(raw.toString('utf8'));
+    body = JSON.parse(text);
   } catch (e) {
     throw errors.badRequest(`the body of the request is not valid JSON: ${(e as Error).message}`);
   }
@@ -113,6 +117,17 @@ function encodeList(r: RestRequest, items: KubeObject[], resourceVersion: number
   }
 }
 
+/** Node's timers hold at most 2^31-1 ms; a longer one fires at once. */
+const MAX_WATCH_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
+/** A watch's timeoutSeconds: a whole number of seconds, or the server's default when absent or 0. */
+function parseTimeout(v: string | null, fallback: number): number {
+  if (v === null || v === '') return fallback;
+  if (!/^\d+$/.test(v)) throw errors.badRequest(`timeoutSeconds: Invalid value: "${v.slice(0, 40)}": must be a non-negative integer`);
+  const t = Number(v);
+  return t > 0 ? Math.min(t, MAX_WATCH_SECONDS) : fallback;
+}
+
 /** A resourceVersion query parameter as a number; '' means none. */
 function parseRv(v: string | null): number | undefined {
   if (v === null || v === '') return undefined;
@@ -156,11 +171,11 @@ export async function serveResource(r: RestRequest): Promise<void> {
     }
     case 'watch': {
       const matches = selection(r);
-      const t = Number(r.url.searchParams.get('timeoutSeconds') ?? '');
+      const timeoutSeconds = parseTimeout(r.url.searchParams.get('timeoutSeconds'), r.defaultWatchSeconds);
       return serveWatch(r.res, {
         store, matches, watches: r.watches,
         fromRv: parseRv(r.url.searchParams.get('resourceVersion')),
-        timeoutSeconds: Number.isFinite(t) && t > 0 ? t : r.defaultWatchSeconds,
+        timeoutSeconds,
         encode: (_type, o) => encodeOne(r, o, { watch: true }),
         maxBufferBytes: r.watchBufferBytes,
       });

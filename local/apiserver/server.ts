@@ -28,6 +28,7 @@ import { ApiError, errors } from './status.js';
 import { ObjectStore, ResourceVersionCounter } from './store.js';
 import { WatchSet } from './watch.js';
 import type { KubeObject } from '../../lib/kube/object.js';
+import { answerClientErrors } from '../../lib/http/client-error.js';
 
 /** Options of a LocalApiServer; all have defaults. */
 export interface LocalApiServerOptions {
@@ -159,7 +160,7 @@ export class LocalApiServer {
 
   /** Starts listening; resolves to the URL, e.g. `http://127.0.0.1:6443`. Port 0 picks a free one. */
   async listen(port = 6443, host = '127.0.0.1'): Promise<string> {
-    const server = http.createServer((req, res) => void this.handle(req, res));
+    const server = answerClientErrors(http.createServer((req, res) => void this.handle(req, res)));
     const cert = await selfSignedCertificate(['127.0.0.1', '::1', 'localhost', host]);
     this.listener = await listenDual(server, { key: cert.keyPem, cert: cert.certPem }, port, host);
     this.certPem = cert.certPem;

@@ -10,6 +10,7 @@ import type { Logger } from '../../lib/log.js';
 import { BadRequest, badRequestBody } from '../../lib/cloudevents/errors.js';
 import type { FieldError } from '../../lib/contract/index.js';
 import { decodeMessage, type WireEvent } from '../../lib/cloudevents/message.js';
+import { answerClientErrors } from '../../lib/http/client-error.js';
 
 /** What ingress answers for one event, and why when it is not 202. */
 export type IngestResult =
@@ -131,7 +132,7 @@ export class IngressServer {
   /** Starts listening; resolves with the port (pass 0 for any). */
   async listen(port: number, host = '127.0.0.1'): Promise<number> {
     if (this.server) throw new Error('the broker ingress is already listening');
-    const server = http.createServer(ingressHandler(this.sink, this.maxBodyBytes));
+    const server = answerClientErrors(http.createServer(ingressHandler(this.sink, this.maxBodyBytes)));
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

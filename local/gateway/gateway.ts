@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { answerClientErrors } from '../../lib/http/client-error.js';
 import type { Serving } from '../serving/serving.js';
 import { DEFAULT_DOMAIN } from '../serving/serving.js';
 import { route } from './hosts.js';
@@ -37,7 +38,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const domain = opts.domain ?? DEFAULT_DOMAIN;
   const ui = opts.ui ?? { namespace: 'pingpong', name: 'history-ui' };
   let port = opts.port;
-  const server = http.createServer((req, res) => {
+  const server = answerClientErrors(http.createServer((req, res) => {
     const r = route(req.headers.host, domain);
     if (r.kind === 'ui') {
       if (serving.service(ui.namespace, ui.name)) return serving.handle(ui.namespace, ui.name, req, res);
@@ -53,7 +54,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       return text(res, 404, `404 host "${req.headers.host}": ${why}\n`);
     }
     text(res, 404, `404 host "${req.headers.host ?? ''}" matches no Knative Service: use <service>.<namespace>.${domain} or <service>.<namespace>.svc.cluster.local\n`);
-  });
+  }));
   // Long-lived requests (buffered at zero, slow functions) are bounded by the revision timeout, not Node's.
   server.requestTimeout = 0;
   await new Promise<void>((resolve, reject) => {

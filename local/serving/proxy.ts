@@ -1,4 +1,5 @@
 import http, { type IncomingMessage, type ServerResponse, type OutgoingHttpHeaders } from 'node:http';
+import net from 'node:net';
 
 /** Headers that describe one connection, not the request: never forwarded (RFC 9110 §7.6.1). */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization',
@@ -28,6 +29,55 @@ export function forwardedHeaders(headers: http.IncomingHttpHeaders, clientIp: st
   return out;
 }
 
+/** Write errors meaning the pod stopped reading the request, not that its answer is lost. */
+const PEER_STOPPED_READING = new Set(['EPIPE', 'ECONNRESET']);
+
+/**
+ * A connection to a pod that, once the pod stops reading (it answered early, e.g. 413 for a body
+ * over its limit, and closed), drops the rest of the request body instead of failing. Node
+ * destroys a socket on a write error, unread answer and all, so a proxy streaming a large body
+ * would report the write error (502 EPIPE) in place of the pod's own answer about half the time.
+ */
+class PodSocket extends net.Socket {
+  deaf = false;
+
+  override _write(chunk: unknown, encoding: BufferEncoding, cb: (e?: Error | null) => void): void {
+    if (this.deaf) return cb();
+    super._write(chunk, encoding, this.tolerant(cb));
+  }
+
+  override _writev(chunks: Array<{ chunk: unknown; encoding: BufferEncoding }>, cb: (e?: Error | null) => void): void {
+    if (this.deaf) return cb();
+    super._writev!(chunks, this.tolerant(cb));
+  }
+
+  private tolerant(cb: (e?: Error | null) => void) {
+    return (e?: Error | null) => {
+      if (e && PEER_STOPPED_READING.has((e as NodeJS.ErrnoException).code ?? '')) {
+        this.deaf = true;
+        return cb();
+      }
+      cb(e);
+    };
+  }
+}
+
+const tolerantAgents = new WeakSet<http.Agent>();
+
+/** Makes `agent` open PodSockets (Agent#createConnection is its documented hook for that). */
+function tolerant(agent: http.Agent): http.Agent {
+  if (tolerantAgents.has(agent)) return agent;
+  tolerantAgents.add(agent);
+  // As net.createConnection does, with the socket class swapped.
+  (agent as unknown as { createConnection: (o: net.TcpNetConnectOpts, cb?: () => void) => net.Socket }).createConnection =
+    (options, cb) => {
+      const socket = new PodSocket(options);
+      if (options.timeout) socket.setTimeout(options.timeout);
+      return socket.connect(options, cb);
+    };
+  return agent;
+}
+
 /** How a proxied request ended: answered (the response was passed on) or failed. */
 export type ProxyOutcome = 'answered' | 'failed';
 
@@ -40,27 +90,40 @@ export function proxyToPod(req: IncomingMessage, res: ServerResponse, port: numb
   done: (outcome: ProxyOutcome) => void): { abort: () => void } {
   let finished = false;
   let aborted = false;
+  let answered = false;
   const finish = (outcome: ProxyOutcome) => {
     if (finished) return;
     finished = true;
     done(outcome);
   };
+  // The client may still be sending a body the pod did not take: read it to the end, as Node's
+  // server does for a request nobody read, so the client gets to read the answer.
+  const drain = () => { if (!req.complete) { req.unpipe(upstream); req.resume(); } };
   const upstream = http.request({
-    host: '127.0.0.1', port, method: req.method, path: req.url, agent,
+    host: '127.0.0.1', port, method: req.method, path: req.url, agent: tolerant(agent),
     headers: forwardedHeaders(req.headers, req.socket.remoteAddress ?? '127.0.0.1'),
   }, (answer) => {
+    answered = true;
     if (aborted) { answer.resume(); return; }
     if (!res.headersSent && !res.destroyed) res.writeHead(answer.statusCode ?? 502, answer.statusMessage, withoutHopByHop(answer.headers));
     answer.pipe(res);
-    answer.once('end', () => finish('answered'));
+    answer.once('end', () => {
+      const socket = upstream.socket;
+      // A pod that stopped reading this body cannot take another request on this connection.
+      if (socket instanceof PodSocket && socket.deaf) socket.destroy();
+      drain();
+      finish('answered');
+    });
     answer.once('error', () => { res.destroy(); finish('failed'); });
     answer.once('close', () => { if (!answer.complete) res.destroy(); finish(answer.complete ? 'answered' : 'failed'); });
   });
-  upstream.once('error', (e) => {
-    if (aborted) return;
+  upstream.on('error', (e) => {
+    // Once the pod has answered, its answer decides how the exchange ends (see above).
+    if (aborted || answered) return;
     if (!res.headersSent && !res.destroyed) {
       res.writeHead(502, { 'content-type': 'text/plain; charset=utf-8' });
       res.end(`error proxying request to the pod: ${e.message}\n`);
+      drain();
     } else res.destroy();
     finish('failed');
   });
