@@ -5,12 +5,15 @@
  * the same moment never runs half a build; older builds beyond the newest few are removed
  * (another instance may still run one of those).
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { version } from 'esbuild';
 
 const KEEP = 3;
+
+/** Builds under way in this process, by folder: a second caller waits for the first. */
+const building = new Map();
 
 /** The .ts and .json files under `dirs` of `root` (declarations left out), sorted. */
 export async function sourcesUnder(root, dirs) {
@@ -35,9 +38,12 @@ export async function cachedBuild(root, name, sources, salt, done, make) {
   const cache = path.join(root, 'node_modules', '.cache', name);
   const dir = path.join(cache, hash.digest('hex').slice(0, 16));
   if (await stat(path.join(dir, done)).then(() => true, () => false)) return dir;
+  if (!building.has(dir)) building.set(dir, buildInto(cache, dir, make).finally(() => building.delete(dir)));
+  return building.get(dir);
+}
 
-  const tmp = `${dir}.${process.pid}.tmp`;
-  await rm(tmp, { recursive: true, force: true });
+async function buildInto(cache, dir, make) {
+  const tmp = `${dir}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
     await make(tmp);
     await rename(tmp, dir).catch((e) => {

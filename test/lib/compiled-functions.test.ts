@@ -12,19 +12,31 @@ import { functionCommand, ROOT } from '../../lib/process/function-command.js';
 import { freePort } from '../helpers/ports.js';
 import { waitFor } from '../helpers/wait.js';
 
-test('the build holds every function and lib as JavaScript, with the page beside them, and is reused while the sources stay', async (t) => {
+const FUNCTIONS = ['ping', 'forward', 'record-hop', 'coin-flip', 'list-pods', 'scale-workers', 'history-ui'];
+
+test('the build holds a bundle for every function and the preload, with the page beside them, and is reused while the sources stay', async (t) => {
   const dir = await compiledFunctions(ROOT);
   t.true(dir.startsWith(path.join(ROOT, 'node_modules', '.cache', 'pingpong-pods')), dir);
-  for (const f of ['functions/index.js', 'functions/coin-flip/index.js', 'functions/history-ui/static.js', 'lib/process/exit-with-parent.js']) {
+  for (const f of [...FUNCTIONS.map((fn) => `functions/${fn}/pod.mjs`), 'lib/process/exit-with-parent.mjs']) {
     t.true(existsSync(path.join(dir, f)), f);
   }
   t.is(realpathSync(path.join(dir, 'ui')), realpathSync(path.join(ROOT, 'ui')));
-  const built = statSync(path.join(dir, 'functions', 'index.js')).mtimeMs;
+  const built = statSync(path.join(dir, 'functions', 'coin-flip', 'pod.mjs')).mtimeMs;
   t.is(await compiledFunctions(ROOT), dir, 'the same sources, the same build');
-  t.is(statSync(path.join(dir, 'functions', 'index.js')).mtimeMs, built, 'not built again');
+  t.is(statSync(path.join(dir, 'functions', 'coin-flip', 'pod.mjs')).mtimeMs, built, 'not built again');
 });
 
-test('a function started from the build runs on node alone and answers', async (t) => {
+test('each pod bundle holds the framework and the function: it imports nothing from node_modules but pg\'s optional native binding', async (t) => {
+  const dir = await compiledFunctions(ROOT);
+  for (const fn of FUNCTIONS) {
+    const code = readFileSync(path.join(dir, 'functions', fn, 'pod.mjs'), 'utf8');
+    const bare = [...code.matchAll(/^import\s[^'"]*['"]([^'".][^'"]*)['"]/gm)].map((m) => m[1]!).filter((s) => !isBuiltin(s));
+    t.deepEqual(bare.filter((s) => s !== 'pg-native'), [], fn);
+    t.true(code.includes('functions/' + fn + '/index.ts'), `${fn}: its own module is inside`);
+  }
+});
+
+test('coin-flip started from its bundle runs on node alone and answers', async (t) => {
   const cmd = functionCommand('coin-flip', await compiledFunctions(ROOT));
   t.false(cmd.args.includes('tsx'), cmd.args.join(' '));
   const port = await freePort();
@@ -35,13 +47,4 @@ test('a function started from the build runs on node alone and answers', async (
   const res = await fetch(`http://127.0.0.1:${port}/compute`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"heads":4}' });
   t.is(res.status, 200);
   t.like(await res.json(), { heads_required: 4 });
-});
-
-test('each function is one bundle: it imports no package but the framework, which it shares with main', async (t) => {
-  const dir = await compiledFunctions(ROOT);
-  for (const fn of ['coin-flip', 'forward', 'record-hop', 'history-ui']) {
-    const code = readFileSync(path.join(dir, 'functions', fn, 'index.js'), 'utf8');
-    const bare = [...code.matchAll(/^import\s[^'"]*['"]([^'".][^'"]*)['"]/gm)].map((m) => m[1]!).filter((s) => !isBuiltin(s));
-    t.deepEqual([...new Set(bare)], ['@google-cloud/functions-framework'], fn);
-  }
 });
