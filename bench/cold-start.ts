@@ -58,8 +58,8 @@ export async function coldStartRows(b: BenchInstance, progress: (line: string) =
   const trivial = await bareFramework();
   const bareFf = await repeat(RUNS, 'ms', () => startToFirstAnswer(process.execPath, trivial.args, {}, (p) => `http://127.0.0.1:${p}/`)).finally(() => trivial.cleanup());
   progress(`bare functions-framework start: ${show(bareFf)}`);
-  // coin-flip's pod command, as the runtime runs it (the compiled JavaScript), and from the
-  // TypeScript through tsx, as pods started before.
+  // coin-flip's pod command, as the runtime runs it (its bundle), and from the TypeScript
+  // through tsx, as pods started before.
   const podStart = (compiled?: string) => {
     const cmd = functionCommand('coin-flip', compiled);
     return repeat(RUNS, 'ms', () => startToFirstAnswer(cmd.command, cmd.args, { ...cmd.env, POD_NAME: 'bench-cold', LOG_LEVEL: 'warn' },
@@ -72,6 +72,6 @@ export async function coldStartRows(b: BenchInstance, progress: (line: string) =
     figure: 'cold start: first response from zero, through the gateway', measured: show(cold),
     reference: `warm request: ${show(warm)}; bare node start: ${show(bare)}; bare functions-framework start: ${show(bareFf)}; coin-flip's pod command alone: ${show(ff)} (through tsx: ${show(viaTsx)})`,
     versus: `${times(ratio(cold, bareFf))} a bare functions-framework start`, goal: '≤ 300 ms p50 (Knative on a cluster: about 1.1 s for a TypeScript function)', met: cold.median <= 300,
-    note: 'coin-flip with a 6 s window; each run waits until it has no pod at all. A start is measured from spawn to the first 2xx, polled every 2 ms. The pod command is what the runtime runs: node on the functions compiled to JavaScript (lib/process/compiled-functions.ts), loading functions/index.js and the module of its target.',
+    note: 'coin-flip with a 6 s window; each run waits until it has no pod at all. A start is measured from spawn to the first 2xx, polled every 2 ms. The pod command is what the runtime runs: node on the function's bundle, functions-framework included (lib/process/compiled-functions.ts). A pod not yet ready is probed every 25 ms, as queue-proxy does.',
   }];
 }
