@@ -72,6 +72,6 @@ export async function coldStartRows(b: BenchInstance, progress: (line: string) =
     figure: 'cold start: first response from zero, through the gateway', measured: show(cold),
     reference: `warm request: ${show(warm)}; bare node start: ${show(bare)}; bare functions-framework start: ${show(bareFf)}; coin-flip's pod command alone: ${show(ff)} (through tsx: ${show(viaTsx)})`,
     versus: `${times(ratio(cold, bareFf))} a bare functions-framework start`, goal: '≤ 300 ms p50 (Knative on a cluster: about 1.1 s for a TypeScript function)', met: cold.median <= 300,
-    note: 'coin-flip with a 6 s window; each run waits until it has no pod at all. A start is measured from spawn to the first 2xx, polled every 2 ms. The pod command is what the runtime runs: node on the function's bundle, functions-framework included (lib/process/compiled-functions.ts). A pod not yet ready is probed every 25 ms, as queue-proxy does.',
+    note: 'coin-flip with a 6 s window; each run waits until it has no pod at all. A start is measured from spawn to the first 2xx, polled every 2 ms. The pod command is what the runtime runs: node on the bundle of the function, functions-framework included (lib/process/compiled-functions.ts). A pod not yet ready is probed every 25 ms, as queue-proxy does.',
   }];
 }
