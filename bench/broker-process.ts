@@ -1,6 +1,6 @@
 /**
  * The processes bench/broker.ts measures, one role each, so the load generator, the Broker and
- * the sink never share an event loop: `node --import tsx bench/broker-process.ts <role> <port>`.
+ * the sink never share an event loop: `node <this file bundled> <role> <port>`, as bench/broker.ts runs it.
  *
  * - `broker`: a LocalBroker; `setup` replaces its Broker and Triggers, `drain` waits until it is
  *   idle and answers its counters.

@@ -9,9 +9,9 @@
  */
 import { spawn } from 'node:child_process';
 import http from 'node:http';
-import path from 'node:path';
 import autocannon from 'autocannon';
 import type { BrokerStatsSnapshot } from '../local/broker/index.js';
+import { bundledEntry } from '../lib/process/cli-bundle.js';
 import { ROOT } from '../lib/process/function-command.js';
 import { freePort } from '../test/helpers/ports.js';
 import type { Role, SinkReport } from './broker-process.js';
@@ -46,7 +46,9 @@ async function startChild(role: Role, stops: Array<() => Promise<void>>): Promis
   // node, never npx: a wrapper process would survive the group kill's target.
   // BENCH_CPU_PROF=<dir>: the Broker writes a CPU profile there when it stops (for bench/profiles.md).
   const profile = role === 'broker' && process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', path.join(ROOT, 'bench', 'broker-process.ts'), role, String(port)], {
+  // Bundled, as the runtime runs the Broker (bin/pingpong.js), not through tsx.
+  const script = await bundledEntry(ROOT, 'bench/broker-process.ts', ['bench', 'local', 'lib']);
+  const child = spawn(process.execPath, [...profile, script, role, String(port)], {
     cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   let out = '';

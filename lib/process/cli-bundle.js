@@ -25,14 +25,20 @@ const sourceUrl = {
   },
 };
 
-/** The path of local/cli.ts bundled, built if its sources changed since the last build. */
-export async function cliBundle(root) {
-  const sources = await sourcesUnder(root, ['local', 'lib']);
-  const dir = await cachedBuild(root, 'pingpong-cli', sources, 'cli split', 'cli.js', (tmp) => build({
-    // Split where the CLI imports lazily, so `status` or `--help` never load what `up` needs.
-    entryPoints: [path.join(root, 'local', 'cli.ts')], outdir: tmp, splitting: true, bundle: true, packages: 'external',
+/**
+ * The path of `entry` (relative to root) bundled, built if the sources under `dirs` changed since
+ * the last build; split where it imports lazily, so what it loads only on demand stays apart.
+ */
+export async function bundledEntry(root, entry, dirs) {
+  const sources = await sourcesUnder(root, dirs);
+  const out = path.basename(entry).replace(/\.ts$/, '.js');
+  const dir = await cachedBuild(root, 'pingpong-bundles', sources, `${entry} split`, out, (tmp) => build({
+    entryPoints: [path.join(root, entry)], outdir: tmp, splitting: true, bundle: true, packages: 'external',
     define: { 'import.meta.url': '__sourceUrl' }, plugins: [sourceUrl],
     format: 'esm', platform: 'node', target: 'node20', logLevel: 'silent',
   }).then(() => undefined));
-  return path.join(dir, 'cli.js');
+  return path.join(dir, out);
 }
+
+/** local/cli.ts bundled: what bin/pingpong.js runs. `status` and `--help` never load what `up` needs. */
+export const cliBundle = (root) => bundledEntry(root, 'local/cli.ts', ['local', 'lib']);
