@@ -132,6 +132,8 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
 
   const initialised = existsSync(path.join(pgdata, 'PG_VERSION')) && existsSync(passwordFile);
   const password = initialised ? (await fs.readFile(passwordFile, 'utf8')).trim() : randomPassword();
+  // Owner-only even if it was loosened since initdb wrote it: it is read here, not rewritten.
+  if (initialised) await fs.chmod(passwordFile, 0o600);
   const onLine = (line: string) => log?.debug({ postgres: line }, 'postgres');
   const started = Date.now();
   if (!initialised) {
