@@ -48,7 +48,9 @@ async function startChild(role: Role, stops: Array<() => Promise<void>>): Promis
   const profile = role === 'broker' && process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
   // Bundled, as the runtime runs the Broker (bin/pingpong.js), not through tsx.
   const script = await bundledEntry(ROOT, 'bench/broker-process.ts', ['bench', 'local', 'lib']);
-  const child = spawn(process.execPath, [...profile, script, role, String(port)], {
+  // The Broker with the V8 flag npm start gives the runtime (package.json), so it runs as it runs there.
+  const v8 = role === 'broker' ? ['--max-semi-space-size=4'] : [];
+  const child = spawn(process.execPath, [...v8, ...profile, script, role, String(port)], {
     cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   let out = '';
