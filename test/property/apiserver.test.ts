@@ -16,7 +16,7 @@ import { loadKustomization } from '../../lib/manifests/index.js';
 import { ROOT } from '../../lib/process/function-command.js';
 import { LocalApiServer } from '../../local/apiserver/index.js';
 import { applyObjects, knativeCrds } from '../../local/runtime/apply.js';
-import { anyJson, badSegment, brokenJson, check, DEADLINE_MS, deepJson, keepAlive, malformedHead, methodsBut, refused, send, sendRaw, type Answer } from './arbitraries.js';
+import { anyJson, badSegment, brokenJson, check, deepJson, getUntilHead, keepAlive, malformedHead, methodsBut, refused, send, sendRaw, type Answer } from './arbitraries.js';
 
 const agent = keepAlive();
 let api: LocalApiServer;
@@ -98,7 +98,7 @@ test.serial('a label or field selector that does not parse is a 400 Status namin
   );
   cases += await check(fc.tuple(fc.constantFrom('labelSelector', 'fieldSelector'), selector, fc.boolean()), 1500, async ([param, value, watch]) => {
     const q = new URLSearchParams({ [param]: value, ...(watch ? { watch: 'true', timeoutSeconds: '1' } : {}) });
-    const a = await sendUntilHead(`${PODS}?${q}`);
+    const a = await getUntilHead(port, `${PODS}?${q}`, auth);
     if (a.status === 200) return;
     status(a, /selector|field label|not supported/i, [400]);
   });
@@ -106,7 +106,7 @@ test.serial('a label or field selector that does not parse is a 400 Status namin
 });
 
 test.serial('regression: timeoutSeconds=abc is a 400 naming it, not a watch of the default length', async (t) => {
-  const a = await sendUntilHead(`${PODS}?watch=true&timeoutSeconds=abc`);
+  const a = await getUntilHead(port, `${PODS}?watch=true&timeoutSeconds=abc`, auth);
   t.is(a.status, 400);
   t.regex(a.body, /timeoutSeconds: Invalid value: \\"abc\\"/);
 });
@@ -118,7 +118,7 @@ test.serial('watch parameters that are not what they say are a 400 Status naming
   );
   cases += await check(bad, 600, async ({ names, ...params }) => {
     const q = new URLSearchParams({ watch: 'true', ...(params as Record<string, string>) });
-    status(await sendUntilHead(`${PODS}?${q}`), names, [400]);
+    status(await getUntilHead(port, `${PODS}?${q}`, auth), names, [400]);
   });
   // A long timeout is a long watch, not one that ends at once (setTimeout's limit is 24.8 days).
   const long = await new Promise<number>((resolve, reject) => {
@@ -162,18 +162,3 @@ test.serial('the cases of this file add up', (t) => {
   t.log(`API server: ${cases} generated cases`);
   t.true(cases >= 3000);
 });
-
-/** GET, answered with the head only when it is a 200 (a watch stays open); the whole body otherwise. */
-function sendUntilHead(p: string): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = http.get({ host: '127.0.0.1', port, path: p, headers: auth, agent: false }, (res) => {
-      if (res.statusCode === 200) { clearTimeout(timer); req.destroy(); return resolve({ status: 200, headers: res.headers, body: '' }); }
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d) => (body += d));
-      res.on('end', () => { clearTimeout(timer); resolve({ status: res.statusCode ?? 0, headers: res.headers, body }); });
-    });
-    const timer = setTimeout(() => { req.destroy(); reject(new Error(`no answer within ${DEADLINE_MS} ms to GET ${p}`)); }, DEADLINE_MS);
-    req.on('error', (e) => { clearTimeout(timer); reject(e); });
-  });
-}

@@ -169,6 +169,24 @@ export async function check<T>(arb: fc.Arbitrary<T>, numRuns: number, predicate:
 }
 
 /** A keep-alive agent for one test file's cases. */
+/**
+ * GET `path`, answered with the head alone when it is a 200 (a watch or an event stream stays
+ * open, so it is closed at once); any other answer is read whole.
+ */
+export function getUntilHead(port: number, path: string, headers: Record<string, string>): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: '127.0.0.1', port, path, headers, agent: false }, (res) => {
+      if (res.statusCode === 200) { clearTimeout(timer); req.destroy(); return resolve({ status: 200, headers: res.headers, body: '' }); }
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => (body += d));
+      res.on('end', () => { clearTimeout(timer); resolve({ status: res.statusCode ?? 0, headers: res.headers, body }); });
+    });
+    const timer = setTimeout(() => { req.destroy(); reject(new Error(`no answer within ${DEADLINE_MS} ms to GET ${path}`)); }, DEADLINE_MS);
+    req.on('error', (e) => { clearTimeout(timer); reject(e); });
+  });
+}
+
 export const keepAlive = () => new http.Agent({ keepAlive: true, maxSockets: 4 });
 
 // --- Generators -----------------------------------------------------------------------------

@@ -6,7 +6,6 @@
  */
 import test from 'ava';
 import fc from 'fast-check';
-import http from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,7 +19,7 @@ import { applyObjects, knativeCrds } from '../../local/runtime/apply.js';
 import { startFunction, type RunningFunction } from '../helpers/function-process.js';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { startSink, type Sink } from '../helpers/sink.js';
-import { anyJson, badEscape, brokenJson, check, DEADLINE_MS, deepJson, keepAlive, namesField, refused, send, type Answer } from './arbitraries.js';
+import { anyJson, badEscape, brokenJson, check, deepJson, getUntilHead, keepAlive, namesField, refused, send } from './arbitraries.js';
 
 const agent = keepAlive();
 let db: TestPostgres;
@@ -106,10 +105,10 @@ test.serial('the stream: a resume point that is not a feed position is a 400 nam
     fc.stringMatching(/^\d{16,20}$/).map((v) => ({ since: v, names: 'since' })),
   );
   cases += await check(resume, 300, async (r) => {
-    const a = await openStream(`/api/stream${'since' in r ? `?since=${r.since}` : ''}`, 'header' in r ? { 'last-event-id': r.header! } : {});
+    const a = await getUntilHead(ui.port, `/api/stream${'since' in r ? `?since=${r.since}` : ''}`, 'header' in r ? { 'last-event-id': r.header! } : {});
     refused(a, namesField(r.names), [400]);
   });
-  t.is((await openStream('/api/stream?since=0', {})).status, 200, 'a stream from position 0 opens');
+  t.is((await getUntilHead(ui.port, '/api/stream?since=0', {})).status, 200, 'a stream from position 0 opens');
   await stillServes(t);
 });
 
@@ -117,18 +116,3 @@ test.serial('the cases of this file add up', (t) => {
   t.log(`history-ui: ${cases} generated cases`);
   t.true(cases >= 2000);
 });
-
-/** Opens the stream: a 200 is taken as opened and closed at once; any other answer is read whole. */
-function openStream(p: string, headers: Record<string, string>): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = http.get({ host: '127.0.0.1', port: ui.port, path: p, headers, agent: false }, (res) => {
-      if (res.statusCode === 200) { clearTimeout(timer); req.destroy(); return resolve({ status: 200, headers: res.headers, body: '' }); }
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d) => (body += d));
-      res.on('end', () => { clearTimeout(timer); resolve({ status: res.statusCode ?? 0, headers: res.headers, body }); });
-    });
-    const timer = setTimeout(() => { req.destroy(); reject(new Error(`no answer within ${DEADLINE_MS} ms to GET ${p}`)); }, DEADLINE_MS);
-    req.on('error', (e) => { clearTimeout(timer); reject(e); });
-  });
-}
