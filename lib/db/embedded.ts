@@ -200,6 +200,11 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
     }
   };
   supervise(server);
+  // PostgreSQL runs in a process group of its own, so it would outlive this process should it end
+  // without stop() (an uncaught error): a fast shutdown on the way out. (A SIGKILLed runtime leaves
+  // it to the next start on this data dir, which stops the orphan first.)
+  const onExit = () => { if (!stopped) try { process.kill(-server.pid, 'SIGINT'); } catch { /* gone */ } };
+  process.once('exit', onExit);
   const remove = async () => {
     await fs.rm(pgdata, { recursive: true, force: true });
     if (pgdata.startsWith(SHARED_HOME)) {
@@ -211,6 +216,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
   const stop = async () => {
     if (stopped) return;
     stopped = true;
+    process.off('exit', onExit);
     wake();
     await restarting;
     await server.stop();

@@ -80,6 +80,15 @@ export async function cmdUp(argv: string[]): Promise<void> {
   };
   // `on`, not `once`: a second Ctrl-C while starting must not kill the process before it stopped what started.
   process.on('SIGINT', early).on('SIGTERM', early).on('SIGHUP', early);
+  // Whoever read the lines is gone (`npm start | head`, a closed pipe): stop as for a closed
+  // terminal instead of dying of EPIPE with PostgreSQL and the pods left running.
+  let outputGone: ((why: string) => void) | undefined;
+  for (const s of [process.stdout, process.stderr]) {
+    s.on('error', () => {
+      for (const t of [process.stdout, process.stderr]) t.removeAllListeners('error').on('error', () => undefined);
+      if (outputGone) outputGone('output closed'); else early('output closed');
+    });
+  }
   let running: Running;
   try {
     running = await up(opts, log, (line) => say(`  ${line}`), starting.signal, podSink);
@@ -112,6 +121,7 @@ export async function cmdUp(argv: string[]): Promise<void> {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  outputGone = (why) => void stop(why);
   // The terminal closed: stop as for Ctrl-C, or PostgreSQL and the pods would outlive it. Nobody
   // is left to read the lines, and writing to the gone terminal must not end the stopping.
   process.on('SIGHUP', () => {
