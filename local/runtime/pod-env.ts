@@ -10,7 +10,7 @@ export interface PodEnvDeps {
 
 /**
  * The environment the runtime adds to a pod, as the cluster would: KUBECONFIG for the pod's
- * ServiceAccount (in a cluster, its mounted token), and a read-only DATABASE_URL unless the
+ * ServiceAccount (in a cluster, its mounted token) unless the pod opts out of the token, and a read-only DATABASE_URL unless the
  * container declares its own (record-hop's writer secret). A SinkBinding's K_SINK is in the
  * template itself (local/controllers/sinkbindings.ts), as Knative's webhook puts it there.
  */
@@ -19,7 +19,9 @@ export function podEnvFor(deps: PodEnvDeps) {
     const ns = service.metadata.namespace ?? 'default';
     const spec = service.spec?.template?.spec ?? {};
     const env: Record<string, string> = {};
-    env.KUBECONFIG = await deps.kubeconfigFor(ns, spec.serviceAccountName ?? 'default');
+    // automountServiceAccountToken: false (a pod that never calls the API): no credentials, as the
+    // kubelet then mounts no token.
+    if (spec.automountServiceAccountToken !== false) env.KUBECONFIG = await deps.kubeconfigFor(ns, spec.serviceAccountName ?? 'default');
     const declares = (spec.containers ?? []).some((c: any) => (c.env ?? []).some((e: any) => e.name === 'DATABASE_URL'));
     if (!declares) env.DATABASE_URL = deps.db.readerUrl;
     return env;

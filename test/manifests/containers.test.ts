@@ -169,3 +169,10 @@ test('Jobs serve nothing, so no probes: a deadline stops a pod that hangs, and t
     for (const c of w.pod.containers) t.is(c.readinessProbe, undefined, `${w.id}: a readiness probe would route nothing`);
   }
 });
+
+test('a workload without a ServiceAccount of its own (the namespace\'s default, granted nothing) mounts no token; one with its own does', async (t) => {
+  for (const w of await workloads()) {
+    if (w.pod.serviceAccountName) t.not(w.pod.automountServiceAccountToken, false, `${w.id}: its ServiceAccount is there to be used`);
+    else t.is(w.pod.automountServiceAccountToken, false, `${w.id}: runs as default and calls no API, so no token (automountServiceAccountToken: false)`);
+  }
+});
