@@ -8,13 +8,14 @@
  *   an event carrying the `senttime` extension also leaves its arrival − send, in ms.
  * - `bare`: the plainest Node HTTP server, the ceiling any Node server here can reach.
  *
- * Commands come over the IPC channel the parent opens; each is answered `{ id, result }` or
- * `{ id, error }`, and `{ id: 0 }` says the server is listening. When the channel closes (the
- * parent is gone, however it went), the process exits, so no benchmark leaves a server behind.
+ * Commands come over the IPC channel the parent opens (test/helpers/commands.ts); the process
+ * says it is ready once its server listens, and exits when the channel closes, so no benchmark
+ * leaves a server behind.
  */
 import http from 'node:http';
 import { pino } from 'pino';
 import { LocalBroker } from '../local/broker/index.js';
+import { serveCommands, type Handlers } from '../test/helpers/commands.js';
 
 /** Milliseconds on the wall clock with sub-millisecond resolution, comparable across processes. */
 const now = (): number => performance.timeOrigin + performance.now();
@@ -32,8 +33,7 @@ export interface SinkReport {
 export type Role = 'broker' | 'sink' | 'bare';
 const NAMESPACE = 'bench';
 
-type Handler = (args: Record<string, unknown>) => unknown;
-const handlers: Record<string, Handler> = {};
+const handlers: Handlers = {};
 
 function sinkServer(): http.Server {
   let report: SinkReport = { counts: {}, first: 0, last: 0, latencies: [] };
@@ -80,23 +80,16 @@ function brokerServer(): LocalBroker {
 
 const [role, portText] = process.argv.slice(2) as [Role, string];
 const port = Number(portText);
-if (!process.send || !Number.isInteger(port)) throw new Error('started by bench/broker.ts only: <broker|sink|bare> <port>, with an IPC channel');
-const send = process.send.bind(process);
-process.on('disconnect', () => process.exit(0));
+if (!Number.isInteger(port)) throw new Error('started by bench/broker.ts only: <broker|sink|bare> <port>, with an IPC channel');
 // Exit (not die) on SIGTERM, so a --cpu-prof profile is written.
 process.on('SIGTERM', () => process.exit(0));
-process.on('message', (m: { id: number; cmd: string; args?: Record<string, unknown> }) => {
-  void (async () => {
-    const handler = handlers[m.cmd];
-    if (!handler) throw new Error(`${role}: no command "${m.cmd}"`);
-    return handler(m.args ?? {});
-  })().then((result) => send({ id: m.id, result }), (e: unknown) => send({ id: m.id, error: (e as Error).message }));
-});
 
-if (role === 'broker') {
-  await brokerServer().listen(port);
-} else {
+async function listen(): Promise<void> {
+  if (role === 'broker') {
+    await brokerServer().listen(port);
+    return;
+  }
   const server = role === 'sink' ? sinkServer() : http.createServer((q, s) => { q.resume(); q.on('end', () => s.end()); });
   await new Promise<void>((r) => server.listen(port, '127.0.0.1', () => r()));
 }
-send({ id: 0 });
+serveCommands(handlers, listen());

@@ -13,6 +13,7 @@ import autocannon from 'autocannon';
 import type { BrokerStatsSnapshot } from '../local/broker/index.js';
 import { bundledEntry } from '../lib/process/cli-bundle.js';
 import { ROOT } from '../lib/process/function-command.js';
+import { commandsOf } from '../test/helpers/commands.js';
 import { freePort } from '../test/helpers/ports.js';
 import type { Role, SinkReport } from './broker-process.js';
 import { num, quantile, ratio, sampleOf, show, times, type Benchmark, type Row } from './measure.js';
@@ -47,7 +48,7 @@ async function startChild(role: Role, stops: Array<() => Promise<void>>): Promis
   // BENCH_CPU_PROF=<dir>: the Broker writes a CPU profile there when it stops (for bench/profiles.md).
   const profile = role === 'broker' && process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
   // Bundled, as the runtime runs the Broker (bin/pingpong.js), not through tsx.
-  const script = await bundledEntry(ROOT, 'bench/broker-process.ts', ['bench', 'local', 'lib']);
+  const script = await bundledEntry(ROOT, 'bench/broker-process.ts', ['bench', 'local', 'lib', 'test/helpers']);
   // The Broker with the V8 flag npm start gives the runtime (package.json), so it runs as it runs there.
   const v8 = role === 'broker' ? ['--max-semi-space-size=4'] : [];
   const child = spawn(process.execPath, [...v8, ...profile, script, role, String(port)], {
@@ -64,29 +65,12 @@ async function startChild(role: Role, stops: Array<() => Promise<void>>): Promis
     await exited;
     clearTimeout(t);
   });
-  const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  child.on('message', (m: { id: number; result?: unknown; error?: string }) => {
-    const w = waiting.get(m.id);
-    waiting.delete(m.id);
-    if (m.error !== undefined) w?.reject(new Error(`${role}: ${m.error}`));
-    else w?.resolve(m.result);
-  });
-  child.once('exit', (code, signal) => {
-    for (const w of waiting.values()) w.reject(new Error(`bench ${role} process exited (${code ?? signal}):\n${out}`));
-    waiting.clear();
-  });
-  let next = 1;
-  const ready = new Promise((resolve, reject) => waiting.set(0, { resolve, reject }));
-  const timer = setTimeout(() => waiting.get(0)?.reject(new Error(`bench ${role} process not listening after 30 s:\n${out}`)), 30_000);
-  await ready.finally(() => clearTimeout(timer));
-  return {
-    url: `http://127.0.0.1:${port}`,
-    call: <T>(cmd: string, args?: Record<string, unknown>) => new Promise<T>((resolve, reject) => {
-      const id = next++;
-      waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      child.send({ id, cmd, args });
-    }),
-  };
+  const { ready, call } = commandsOf(child, `bench ${role} process`, () => out);
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([ready, new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`bench ${role} process not listening after 30 s:\n${out}`)), 30_000);
+  })]).finally(() => clearTimeout(timer));
+  return { url: `http://127.0.0.1:${port}`, call };
 }
 
 /** Runs `body` with the given processes started, and stops every one of them however it ends. */

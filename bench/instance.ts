@@ -5,12 +5,11 @@
  */
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { readRuntimeInfo, type RuntimeInfo } from '../local/runtime/control.js';
 import type { PodView, RuntimeStatus } from '../local/runtime/status-view.js';
-import { ROOT } from '../lib/process/function-command.js';
+import { frameworkMain, ROOT } from '../lib/process/function-command.js';
 import { kubectlOn, npmStart, type Instance } from '../test/helpers/pingpong-up.js';
 import { waitFor } from '../test/helpers/wait.js';
 
@@ -93,6 +92,5 @@ export async function untilPods(b: BenchInstance, service: string, n: number, ti
 export async function bareFramework(): Promise<{ args: string[]; cleanup(): Promise<void> }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'bench-ff-'));
   await writeFile(path.join(dir, 'index.cjs'), "exports.hello = (req, res) => res.send('ok');\n");
-  const main = path.join(path.dirname(createRequire(import.meta.url).resolve('@google-cloud/functions-framework', { paths: [ROOT] })), 'main.js');
-  return { args: [main, '--target=hello', '--signature-type=http', `--source=${path.join(dir, 'index.cjs')}`], cleanup: () => rm(dir, { recursive: true, force: true }) };
+  return { args: [frameworkMain(), '--target=hello', '--signature-type=http', `--source=${path.join(dir, 'index.cjs')}`], cleanup: () => rm(dir, { recursive: true, force: true }) };
 }

@@ -6,7 +6,7 @@ import pg from 'pg';
 import type { Logger } from '../log.js';
 import { freePort } from '../net/free-port.js';
 import { Refusal } from '../refusal.js';
-import { writePrivateFile } from '../fs/private-file.js';
+import { readPrivateFile, writePrivateFile } from '../fs/private-file.js';
 import { reachableBinaries, SHARED_HOME } from './postgres-binaries.js';
 import { initdb, runningServer, startServer, stopOrphan, type ServerProcess } from './postgres-process.js';
 import { canReach, postgresRunAs, type RunAs } from './run-as.js';
@@ -131,9 +131,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
   }
 
   const initialised = existsSync(path.join(pgdata, 'PG_VERSION')) && existsSync(passwordFile);
-  const password = initialised ? (await fs.readFile(passwordFile, 'utf8')).trim() : randomPassword();
-  // Owner-only even if it was loosened since initdb wrote it: it is read here, not rewritten.
-  if (initialised) await fs.chmod(passwordFile, 0o600);
+  const password = initialised ? (await readPrivateFile(passwordFile)).trim() : randomPassword();
   const onLine = (line: string) => log?.debug({ postgres: line }, 'postgres');
   const started = Date.now();
   if (!initialised) {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
+import { chmod, open, readFile, rename, rm } from 'node:fs/promises';
 
 /**
  * Writes `text` to `file` readable by its owner only (0600), whether or not the file existed.
@@ -25,4 +25,13 @@ export async function writePrivateFile(file: string, text: string): Promise<void
     await rm(tmp, { force: true });
     throw e;
   }
+}
+
+/**
+ * Reads a file that holds a secret, made owner-only (0600) first: one loosened since it was
+ * written (by hand, a copy, an older version) is tightened where it is read, not only when rewritten.
+ */
+export async function readPrivateFile(file: string): Promise<string> {
+  await chmod(file, 0o600);
+  return readFile(file, 'utf8');
 }

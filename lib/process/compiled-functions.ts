@@ -13,13 +13,11 @@
  * Bundling the framework is safe because the function registers itself in the framework's
  * registry, and main reads it there: both are in the one bundle, one instance.
  */
-import { createRequire } from 'node:module';
 import { symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { build, type Plugin } from 'esbuild';
 import { cachedBuild, sourcesUnder } from './build-cache.js';
-
-const require = createRequire(import.meta.url);
+import { frameworkMain } from './function-command.js';
 
 /** Not bundled: pg's optional native binding, which pg loads only if asked. */
 const EXTERNAL = ['pg-native'];
@@ -49,9 +47,8 @@ function podEntries(root: string, main: string): Plugin {
 export async function compiledFunctions(root: string): Promise<string> {
   const sources = await sourcesUnder(root, ['functions', 'lib']);
   const targets = sources.map((f) => /^functions\/([^/]+)\/index\.ts$/.exec(path.relative(root, f))?.[1]).filter((t): t is string => !!t);
-  // The package's exports map hides main.js; it sits beside the exported index.js.
-  const main = path.join(path.dirname(require.resolve('@google-cloud/functions-framework', { paths: [root] })), 'main.js');
-  return cachedBuild(root, 'pingpong-pods', sources, 'pods: framework and function in one bundle', path.join('lib', 'process', 'exit-with-parent.mjs'), async (tmp) => {
+  const main = frameworkMain(root);
+  return cachedBuild(root, 'pingpong-pods', sources, 'pods: framework and function in one bundle, no source maps', path.join('lib', 'process', 'exit-with-parent.mjs'), async (tmp) => {
     await build({
       entryPoints: {
         ...Object.fromEntries(targets.map((t) => [`functions/${t}/pod`, `pod:${t}`])),
@@ -59,7 +56,7 @@ export async function compiledFunctions(root: string): Promise<string> {
       },
       outdir: tmp, outExtension: { '.js': '.mjs' }, plugins: [podEntries(root, main)],
       bundle: true, external: EXTERNAL, banner: { js: REQUIRE_BANNER },
-      format: 'esm', platform: 'node', target: 'node20', sourcemap: 'linked', logLevel: 'silent',
+      format: 'esm', platform: 'node', target: 'node20', logLevel: 'silent',
     });
     await symlink(path.join(root, 'ui'), path.join(tmp, 'ui'));
   });

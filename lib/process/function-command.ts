@@ -5,6 +5,10 @@ import path from 'node:path';
 const require = createRequire(import.meta.url);
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
+/** functions-framework's main.js: the package's exports map hides it; it sits beside the exported index.js. */
+export const frameworkMain = (root = ROOT): string =>
+  path.join(path.dirname(require.resolve('@google-cloud/functions-framework', { paths: [root] })), 'main.js');
+
 /**
  * The command that runs one function as a real functions-framework process: `node` on the
  * framework's own main (never `npx`, which leaves a wrapper process behind). With `compiled` (a
@@ -21,11 +25,9 @@ export function functionCommand(target: string, compiled?: string): { command: s
       args: ['--import', path.join(compiled, 'lib', 'process', 'exit-with-parent.mjs'), pod, `--target=${target}`, '--signature-type=http', `--source=${pod}`],
     };
   }
-  // The package's exports map hides main.js; it sits beside the exported index.js.
-  const main = path.join(path.dirname(require.resolve('@google-cloud/functions-framework', { paths: [ROOT] })), 'main.js');
   return {
     command: process.execPath, env,
-    args: ['--import', 'tsx', '--import', path.join(ROOT, 'lib', 'process', 'exit-with-parent.ts'), main,
+    args: ['--import', 'tsx', '--import', path.join(ROOT, 'lib', 'process', 'exit-with-parent.ts'), frameworkMain(),
       `--target=${target}`, '--signature-type=http', `--source=${path.join(ROOT, 'functions', 'index.ts')}`],
   };
 }

@@ -6,6 +6,7 @@
  */
 import type { ResourceDefinition, Verb } from './registry.js';
 import type { ObjectStore } from './store.js';
+import { formatLabelSelector } from './selectors.js';
 import { AGE_COLUMN, NAME_COLUMN, age, type TableColumn, type TablePrinter } from './table.js';
 import { EVENT_FIELDS, EVENT_PRINTER } from './events.js';
 import type { KubeObject } from '../../lib/kube/object.js';
@@ -19,24 +20,6 @@ function printer(columns: TableColumn[], cells: (o: KubeObject) => unknown[], wi
     columns: [NAME_COLUMN, ...columns, ...(withAge ? [AGE_COLUMN] : [])],
     cells: (o, now) => [o.metadata.name, ...cells(o), ...(withAge ? [age(o.metadata.creationTimestamp, now)] : [])],
   };
-}
-
-/** A label selector as kubectl shows one (metav1.FormatLabelSelector): `<none>` when it selects every pod. */
-export function formatLabelSelector(sel: { matchLabels?: Record<string, string>; matchExpressions?: Array<{ key: string; operator: string; values?: string[] }> } | undefined): string {
-  const parts = [
-    ...Object.entries(sel?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`),
-    ...(sel?.matchExpressions ?? []).map((e) => {
-      const values = `(${(e.values ?? []).join(',')})`;
-      switch (e.operator) {
-        case 'In': return `${e.key} in ${values}`;
-        case 'NotIn': return `${e.key} notin ${values}`;
-        case 'Exists': return e.key;
-        case 'DoesNotExist': return `!${e.key}`;
-        default: return `${e.key} ${e.operator} ${values}`;
-      }
-    }),
-  ];
-  return parts.length ? parts.join(',') : '<none>';
 }
 
 const CREATED_AT: TablePrinter = {

@@ -3,10 +3,10 @@
  * dir (mode 0600: Secrets are in it), written atomically a moment after changes and at stop.
  * Pods are not kept (the runtime makes them), nor statuses (the controllers write them again).
  */
-import { chmod, mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { ResourceRegistry } from './registry.js';
-import { writePrivateFile } from '../../lib/fs/private-file.js';
+import { readPrivateFile, writePrivateFile } from '../../lib/fs/private-file.js';
 import type { KubeObject } from '../../lib/kube/object.js';
 
 const FORMAT = 1;
@@ -27,13 +27,12 @@ export function snapshot(registry: ResourceRegistry): KubeObject[] {
 export async function readObjects(file: string): Promise<KubeObject[]> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    // It holds Secrets.
+    text = await readPrivateFile(file);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw e;
   }
-  // It holds Secrets: owner-only, even if it was loosened since it was written (read, not rewritten, at start).
-  await chmod(file, 0o600);
   const doc = JSON.parse(text) as { format?: number; objects?: KubeObject[] };
   if (doc.format !== FORMAT || !Array.isArray(doc.objects)) throw new Error(`${file}: not an object store this version reads (start with --reset to begin anew)`);
   return doc.objects;

@@ -1,5 +1,5 @@
 /**
- * Label and field selectors, parsed and matched as k8s.io/apimachinery does (`labels.Parse`,
+ * Label and field selectors, parsed, matched and printed as k8s.io/apimachinery does (`labels.Parse`,
  * `fields.ParseSelector`). Pure: a bad selector throws an ApiError 400 naming what is wrong.
  */
 import { errors } from './status.js';
@@ -156,4 +156,22 @@ export function matchFields(reqs: readonly FieldRequirement[], fields: Readonly<
 /** Rejects a field the resource does not index, with the API server's message. */
 export function checkFieldKeys(reqs: readonly FieldRequirement[], supported: readonly string[]): void {
   for (const r of reqs) if (!supported.includes(r.key)) throw errors.badRequest(`field label not supported: ${r.key}`);
+}
+
+/** A label selector as kubectl shows one (metav1.FormatLabelSelector): `<none>` when it selects every pod. */
+export function formatLabelSelector(sel: { matchLabels?: Record<string, string>; matchExpressions?: Array<{ key: string; operator: string; values?: string[] }> } | undefined): string {
+  const parts = [
+    ...Object.entries(sel?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`),
+    ...(sel?.matchExpressions ?? []).map((e) => {
+      const values = `(${(e.values ?? []).join(',')})`;
+      switch (e.operator) {
+        case 'In': return `${e.key} in ${values}`;
+        case 'NotIn': return `${e.key} notin ${values}`;
+        case 'Exists': return e.key;
+        case 'DoesNotExist': return `!${e.key}`;
+        default: return `${e.key} ${e.operator} ${values}`;
+      }
+    }),
+  ];
+  return parts.length ? parts.join(',') : '<none>';
 }

@@ -10,8 +10,8 @@ export interface PodEnvDeps {
 
 /**
  * The environment the runtime adds to a pod, as the cluster would: KUBECONFIG for the pod's
- * ServiceAccount (in a cluster, its mounted token) unless the pod opts out of the token, and a read-only DATABASE_URL unless the
- * container declares its own (record-hop's writer secret). A SinkBinding's K_SINK is in the
+ * ServiceAccount (in a cluster, its mounted token) unless the pod opts out of the token, and a
+ * read-only DATABASE_URL unless the container declares its own (record-hop's writer secret). A SinkBinding's K_SINK is in the
  * template itself (local/controllers/sinkbindings.ts), as Knative's webhook puts it there.
  */
 export function podEnvFor(deps: PodEnvDeps) {

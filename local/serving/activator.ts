@@ -1,7 +1,6 @@
-import type http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Pod } from './pod.js';
-import { proxyToPod } from './proxy.js';
+import { proxyToPod, type PodAgent } from './proxy.js';
 
 /** Knative's activator queue per revision (breakerQueueDepth in pkg/activator/net/throttler.go). */
 export const DEFAULT_QUEUE_LIMIT = 10_000;
@@ -42,7 +41,7 @@ export class Activator {
   private readonly queue: Exchange[] = [];
   private readonly live = new Set<Exchange>();
 
-  constructor(private readonly hooks: ActivatorHooks, private readonly agent: http.Agent,
+  constructor(private readonly hooks: ActivatorHooks, private readonly agent: PodAgent,
     private readonly queueLimit = DEFAULT_QUEUE_LIMIT) {}
 
   /** Requests waiting for a slot now. */

@@ -62,20 +62,23 @@ class PodSocket extends net.Socket {
   }
 }
 
-const tolerantAgents = new WeakSet<http.Agent>();
+/**
+ * The keep-alive agent the activator proxies through: its connections are PodSockets
+ * (Agent#createConnection is the documented hook for the socket an agent opens).
+ */
+export class PodAgent extends http.Agent {
+  constructor() {
+    super({ keepAlive: true, maxSockets: Infinity });
+  }
 
-/** Makes `agent` open PodSockets (Agent#createConnection is its documented hook for that). */
-function tolerant(agent: http.Agent): http.Agent {
-  if (tolerantAgents.has(agent)) return agent;
-  tolerantAgents.add(agent);
-  // As net.createConnection does, with the socket class swapped.
-  (agent as unknown as { createConnection: (o: net.TcpNetConnectOpts, cb?: () => void) => net.Socket }).createConnection =
-    (options, cb) => {
-      const socket = new PodSocket(options);
-      if (options.timeout) socket.setTimeout(options.timeout);
-      return socket.connect(options, cb);
-    };
-  return agent;
+  override createConnection(options: http.ClientRequestArgs): net.Socket {
+    // As net.createConnection does, with the socket class swapped (the agent takes the socket
+    // returned here, so no callback is needed).
+    const o = options as net.TcpNetConnectOpts;
+    const socket = new PodSocket(o);
+    if (o.timeout) socket.setTimeout(o.timeout);
+    return socket.connect(o);
+  }
 }
 
 /** How a proxied request ended: answered (the response was passed on) or failed. */
@@ -86,7 +89,7 @@ export type ProxyOutcome = 'answered' | 'failed';
  * bodies in memory. `done` is called exactly once, when the exchange is over for any reason.
  * Returns `abort`, which tears the upstream exchange down (timeout, shutdown).
  */
-export function proxyToPod(req: IncomingMessage, res: ServerResponse, port: number, agent: http.Agent,
+export function proxyToPod(req: IncomingMessage, res: ServerResponse, port: number, agent: PodAgent,
   done: (outcome: ProxyOutcome) => void): { abort: () => void } {
   let finished = false;
   let aborted = false;
@@ -100,7 +103,7 @@ export function proxyToPod(req: IncomingMessage, res: ServerResponse, port: numb
   // server does for a request nobody read, so the client gets to read the answer.
   const drain = () => { if (!req.complete) { req.unpipe(upstream); req.resume(); } };
   const upstream = http.request({
-    host: '127.0.0.1', port, method: req.method, path: req.url, agent: tolerant(agent),
+    host: '127.0.0.1', port, method: req.method, path: req.url, agent,
     headers: forwardedHeaders(req.headers, req.socket.remoteAddress ?? '127.0.0.1'),
   }, (answer) => {
     answered = true;

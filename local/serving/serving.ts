@@ -1,11 +1,12 @@
 import { EventEmitter } from 'node:events';
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pino } from 'pino';
 import type { KubeObject } from '../../lib/kube/object.js';
 import type { PodRecord } from '../types.js';
 import { applyService } from './apply.js';
 import { podChanged } from './lifecycle.js';
 import { resolveOptions, type ServingOptions } from './options.js';
+import { PodAgent } from './proxy.js';
 import { reconcile, terminate } from './replicas.js';
 import { tick } from './scaler.js';
 import type { Context } from './state.js';
@@ -39,7 +40,7 @@ export class Serving extends EventEmitter {
       services: new Map(),
       exiting: new Set(),
       usedPorts: new Set(),
-      agent: new http.Agent({ keepAlive: true, maxSockets: Infinity }),
+      agent: new PodAgent(),
       podChanged: (svc, rev, pod, change) => podChanged(ctx, svc, rev, pod, change),
     };
     this.ctx = ctx;

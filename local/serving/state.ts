@@ -1,5 +1,5 @@
 import type { EventEmitter } from 'node:events';
-import type http from 'node:http';
+import type { PodAgent } from './proxy.js';
 import type { Logger } from 'pino';
 import type { KubeObject } from '../../lib/kube/object.js';
 import type { PodRecord } from '../types.js';
@@ -65,7 +65,7 @@ export interface Context {
   readonly exiting: Set<Pod>;
   /** Ports given to pods still alive, so two pods never get the same one. */
   readonly usedPorts: Set<number>;
-  readonly agent: http.Agent;
+  readonly agent: PodAgent;
   stopping?: Promise<void>;
   /**
    * A pod changed (lifecycle.ts). A hook rather than an import: pods are born in replicas.ts and

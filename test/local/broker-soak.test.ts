@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { commandsOf } from '../helpers/commands.js';
 import { ROOT } from '../../lib/process/function-command.js';
 import type { BrokerStatsSnapshot } from '../../local/broker/index.js';
 import { waitFor } from '../helpers/wait.js';
@@ -62,25 +63,10 @@ async function startSubscribers(brokerName: string) {
   return { seen, url, close: () => new Promise<void>((r) => { server.close(() => r()); server.closeAllConnections(); }) };
 }
 
-/** The Broker process and a request/answer over its IPC channel. */
+/** The Broker process, driven over its IPC channel. */
 function startBroker(): { child: ChildProcess; call: (cmd: string, args?: unknown) => Promise<unknown>; ready: Promise<void> } {
   const child = fork(path.join(ROOT, 'test/helpers/broker-process.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  let next = 1;
-  let readyResolve!: () => void;
-  const ready = new Promise<void>((r) => (readyResolve = r));
-  child.on('message', (m: { id: number; result?: unknown; error?: string }) => {
-    if (m.id === 0) return readyResolve();
-    const w = waiting.get(m.id);
-    waiting.delete(m.id);
-    if (m.error !== undefined) w?.reject(new Error(m.error)); else w?.resolve(m.result);
-  });
-  const call = (cmd: string, args?: unknown) => new Promise<unknown>((resolve, reject) => {
-    const id = next++;
-    waiting.set(id, { resolve, reject });
-    child.send({ id, cmd, args });
-  });
-  return { child, call, ready };
+  return { child, ...commandsOf(child, 'the Broker process') };
 }
 
 function rssMiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
